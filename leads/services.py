@@ -1,0 +1,586 @@
+"""Every write to leads. Browser views, the API, imports and jobs call these.
+
+Each transition service follows one shape (see ``_lead_transition``): in one
+transaction, lock the lead row, check that the actor may do this to this
+lead (403), that the state allows it (409), validate input (400) and the
+rulebook's guards (409), run the FSM transition, save, and write the history
+row with the rulebook version in force. Any refusal raises an
+``ApplicationError`` subclass before anything is written; the transaction
+rolls back whatever was not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from leadcourt.accounts import roles
+from leadcourt.errors import (
+    ActionForbidden,
+    Conflict,
+    GuardFailed,
+    InvalidInput,
+    InvalidTransition,
+)
+from leads import permissions
+from leads.criteria import criteria_to_mask
+from leads.deadlines import deadline_after_days, deadline_after_hours
+from leads.history import lead_event_record
+from leads.locks import lead_lock
+from leads.models import (
+    OPEN_STATES,
+    Campaign,
+    Lead,
+    LeadEvent,
+    LeadState,
+    ReasonCode,
+    RulebookVersion,
+    Segment,
+    Touch,
+    TouchChannel,
+    TouchOutcome,
+)
+from leads.routing import rep_for_lead
+from leads.selectors import lead_followup_touch_count, rulebook_current
+
+# A touch may be logged a little "in the future" to absorb clock skew between
+# the rep's device and the server, but no more.
+TOUCH_CLOCK_SKEW = timedelta(minutes=5)
+
+
+# --- the shape shared by every transition -----------------------------------
+
+
+@dataclass
+class _TransitionStep:
+    lead: Lead
+    actor: object
+    name: str
+    rulebook: RulebookVersion
+    now: datetime
+    from_state: str
+    event: LeadEvent | None = field(default=None)
+
+    def record(self, *, reason: ReasonCode | None = None, note: str = "", data=None) -> LeadEvent:
+        """Save the transitioned lead and write its history row."""
+        try:
+            self.lead.save()
+        except ConcurrentTransition as exc:
+            # Only reachable when a caller bypassed the row lock; still refuse.
+            raise Conflict("This lead was changed by someone else; reload and retry.") from exc
+        self.event = lead_event_record(
+            lead=self.lead,
+            transition=self.name,
+            from_state=self.from_state,
+            actor=self.actor,
+            rulebook=self.rulebook,
+            occurred_at=self.now,
+            reason=reason,
+            note=note,
+            data=data,
+        )
+        return self.event
+
+
+def _transition_permission(name: str):
+    # Every source of one transition method shares its permission predicate.
+    meta = getattr(Lead, name)._django_fsm
+    return next(iter(meta.transitions.values())).permission
+
+
+def lead_ensure_may(*, lead: Lead, actor, name: str) -> None:
+    """Raise ``ActionForbidden`` unless ``actor`` may run transition ``name`` on ``lead``."""
+    predicate = _transition_permission(name)
+    if not predicate(lead, actor):
+        raise ActionForbidden(permissions.REFUSALS.get(predicate, "You may not do this."))
+
+
+def lead_ensure_state_allows(*, lead: Lead, actor, name: str) -> None:
+    meta = getattr(Lead, name)._django_fsm
+    if not meta.has_transition(lead.state):
+        allowed = [t.name for t in lead.get_available_user_state_transitions(actor)]
+        raise InvalidTransition(
+            f"'{name}' is not possible while the lead is '{lead.get_state_display()}'.",
+            state=lead.state,
+            allowed=allowed,
+        )
+
+
+@contextmanager
+def _lead_transition(*, lead: Lead, actor, name: str) -> Iterator[_TransitionStep]:
+    """Open the transaction, lock and re-read the lead, check actor and state.
+
+    The body runs the model transition and calls ``step.record(...)``.
+    Whoever loses a race waits for the winner's lock, then sees the new state
+    and gets ``InvalidTransition`` (409): exactly one transition wins.
+    """
+    with transaction.atomic():
+        locked = lead_lock(lead.pk)
+        lead_ensure_may(lead=locked, actor=actor, name=name)
+        lead_ensure_state_allows(lead=locked, actor=actor, name=name)
+        step = _TransitionStep(
+            lead=locked,
+            actor=actor,
+            name=name,
+            rulebook=rulebook_current(),
+            now=timezone.now(),
+            from_state=locked.state,
+        )
+        yield step
+        if step.event is None:  # pragma: no cover - a programming error, not user input
+            raise RuntimeError(f"service for '{name}' did not record its history row")
+
+
+# --- input helpers ------------------------------------------------------------
+
+
+def _reason_resolve(code: str | None, note: str, *, field_name: str = "reason") -> ReasonCode:
+    if not code:
+        raise InvalidInput({field_name: "A reason code is required."})
+    reason = ReasonCode.objects.filter(pk=code, is_active=True).first()
+    if reason is None:
+        raise InvalidInput({field_name: f"Unknown reason code '{code}'."})
+    if reason.requires_note and not (note or "").strip():
+        raise InvalidInput({"note": f"A note is required with the reason '{reason.label}'."})
+    return reason
+
+
+def _criteria_mask(criteria: Iterable[str] | None, current: int) -> int:
+    if criteria is None:
+        return current
+    try:
+        return criteria_to_mask(criteria)
+    except ValueError as exc:
+        raise InvalidInput({"criteria": str(exc)}) from None
+
+
+def _criteria_count(mask: int) -> int:
+    return bin(mask).count("1")
+
+
+def _ensure_criteria_met(mask: int, rulebook: RulebookVersion) -> None:
+    met = _criteria_count(mask)
+    if met < rulebook.mql_min_criteria:
+        raise GuardFailed(
+            f"The lead meets {met} of the {rulebook.mql_min_criteria} qualification criteria "
+            f"the rulebook requires.",
+            code="too_few_criteria",
+            extra={"criteria_met": met, "criteria_required": rulebook.mql_min_criteria},
+        )
+
+
+def _route(lead: Lead):
+    rep = rep_for_lead(lead)
+    if rep is None:
+        raise GuardFailed(
+            "No active sales rep to route this lead to; add a rep first.", code="no_rep_available"
+        )
+    return rep
+
+
+# --- intake ------------------------------------------------------------------
+
+LEAD_TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "company", "title", "country", "source")
+
+
+def lead_create(
+    *,
+    actor,
+    external_id: str | None = None,
+    criteria: Iterable[str] = (),
+    campaign: Campaign | None = None,
+    segment: Segment | None = None,
+    marketer=None,
+    **fields: str,
+) -> tuple[Lead, bool]:
+    """Create an inquiry; idempotent on ``external_id``.
+
+    Returns ``(lead, created)``: an existing lead with the same external id is
+    returned untouched with ``created=False``, also when two intakes race (the
+    unique constraint decides, and the loser reads the winner's row). A lead
+    whose email matches an earlier lead's (case-insensitive) is marked as its
+    probable duplicate.
+    """
+    if not (roles.is_superuser(actor) or roles.is_marketer(actor) or getattr(actor, "is_system", False)):
+        raise ActionForbidden("Only marketers may create leads.")
+    unknown = set(fields) - set(LEAD_TEXT_FIELDS)
+    if unknown:
+        raise InvalidInput(dict.fromkeys(sorted(unknown), "Unknown field."))
+    external_id = (external_id or "").strip() or None
+    values = {name: (fields.get(name) or "").strip() for name in LEAD_TEXT_FIELDS}
+    errors: dict[str, str] = {}
+    if values["email"]:
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            errors["email"] = "Enter a valid email address."
+    for name in LEAD_TEXT_FIELDS:
+        limit = Lead._meta.get_field(name).max_length
+        if len(values[name]) > limit:
+            errors[name] = f"At most {limit} characters."
+    if external_id and len(external_id) > 128:
+        errors["external_id"] = "At most 128 characters."
+    try:
+        mask = criteria_to_mask(criteria)
+    except ValueError as exc:
+        errors["criteria"] = str(exc)
+    if errors:
+        raise InvalidInput(errors)
+
+    if external_id:
+        existing = Lead.objects.filter(external_id=external_id).first()
+        if existing is not None:
+            return existing, False
+
+    if marketer is None and roles.is_marketer(actor):
+        marketer = actor
+    try:
+        with transaction.atomic():
+            duplicate_of = None
+            if values["email"]:
+                duplicate_of = (
+                    Lead.objects.annotate(email_lower=Lower("email"))
+                    .filter(email_lower=values["email"].lower())
+                    .order_by("created_at", "pk")
+                    .first()
+                )
+            lead = Lead.objects.create(
+                external_id=external_id,
+                criteria_mask=mask,
+                campaign=campaign,
+                segment=segment,
+                marketer=marketer,
+                duplicate_of=duplicate_of,
+                **values,
+            )
+            lead_event_record(
+                lead=lead,
+                transition="create",
+                from_state=lead.state,
+                actor=actor,
+                rulebook=rulebook_current(),
+                occurred_at=lead.created_at,
+                data={"duplicate_of": str(duplicate_of.public_id)} if duplicate_of else None,
+            )
+    except IntegrityError:
+        if external_id:
+            existing = Lead.objects.filter(external_id=external_id).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return lead, True
+
+
+# --- marketing's transitions ----------------------------------------------------
+
+
+def lead_qualify(*, lead: Lead, actor, criteria: Iterable[str] | None = None) -> Lead:
+    """inquiry → mql: criteria met ≥ ``mql_min_criteria``; routed to a rep;
+    decision deadline set. ``criteria``, if given, replaces the lead's criteria
+    in the same transaction."""
+    with _lead_transition(lead=lead, actor=actor, name="qualify") as step:
+        mask = _criteria_mask(criteria, step.lead.criteria_mask)
+        _ensure_criteria_met(mask, step.rulebook)
+        step.lead.criteria_mask = mask
+        rep = _route(step.lead)
+        if step.lead.marketer_id is None and roles.is_marketer(actor):
+            step.lead.marketer = actor
+        step.lead.qualify(
+            rep=rep,
+            at=step.now,
+            decision_due_at=deadline_after_hours(
+                step.now,
+                step.rulebook.decision_hours,
+                business_hours_only=step.rulebook.business_hours_only,
+            ),
+        )
+        step.record(data={"rep": rep.pk, "criteria_met": _criteria_count(mask)})
+    return step.lead
+
+
+def lead_disqualify(*, lead: Lead, actor, reason: str) -> Lead:
+    """inquiry → disqualified, with a stated reason."""
+    with _lead_transition(lead=lead, actor=actor, name="disqualify") as step:
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidInput({"reason": "Say why the lead is disqualified."})
+        step.lead.disqualify(reason=reason, at=step.now)
+        step.record(note=reason)
+    return step.lead
+
+
+def lead_concede(*, lead: Lead, actor, note: str = "") -> Lead:
+    """rejected → returned: the owning marketer accepts sales' cause."""
+    with _lead_transition(lead=lead, actor=actor, name="concede") as step:
+        step.lead.concede(at=step.now)
+        step.record(note=note.strip())
+    return step.lead
+
+
+def lead_recycle(*, lead: Lead, actor, criteria: Iterable[str] | None = None) -> Lead:
+    """returned → mql: same criteria guard as qualify; a new delivery to sales."""
+    with _lead_transition(lead=lead, actor=actor, name="recycle") as step:
+        mask = _criteria_mask(criteria, step.lead.criteria_mask)
+        _ensure_criteria_met(mask, step.rulebook)
+        step.lead.criteria_mask = mask
+        rep = _route(step.lead)
+        step.lead.recycle(
+            rep=rep,
+            at=step.now,
+            decision_due_at=deadline_after_hours(
+                step.now,
+                step.rulebook.decision_hours,
+                business_hours_only=step.rulebook.business_hours_only,
+            ),
+        )
+        step.record(data={"rep": rep.pk, "criteria_met": _criteria_count(mask)})
+    return step.lead
+
+
+# --- sales' transitions -----------------------------------------------------------
+
+
+def lead_accept(*, lead: Lead, actor) -> Lead:
+    """mql → sal by the assigned rep; the follow-up deadline starts."""
+    with _lead_transition(lead=lead, actor=actor, name="accept") as step:
+        step.lead.accept(
+            at=step.now,
+            followup_due_at=deadline_after_days(
+                step.now,
+                step.rulebook.followup_days,
+                business_hours_only=step.rulebook.business_hours_only,
+            ),
+        )
+        step.record()
+    return step.lead
+
+
+def _appeal_due(step: _TransitionStep) -> datetime:
+    return deadline_after_days(
+        step.now, step.rulebook.appeal_days, business_hours_only=step.rulebook.business_hours_only
+    )
+
+
+def lead_reject(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
+    """mql → rejected by the assigned rep, for a reason code; marketing's
+    appeal window opens."""
+    with _lead_transition(lead=lead, actor=actor, name="reject") as step:
+        reason_code = _reason_resolve(reason, note)
+        step.lead.reject(reason=reason_code, note=note.strip(), at=step.now, appeal_due_at=_appeal_due(step))
+        step.record(reason=reason_code, note=note.strip())
+    return step.lead
+
+
+def lead_return_after_followup(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
+    """sal → rejected, only once the rep logged the touches the rulebook
+    requires for the lead's grade; appealable like any rejection."""
+    with _lead_transition(lead=lead, actor=actor, name="return_after_followup") as step:
+        reason_code = _reason_resolve(reason, note)
+        grade = step.rulebook.grade_for(step.lead.criteria_count)
+        required = step.rulebook.touches_required(grade)
+        done = lead_followup_touch_count(lead=step.lead)
+        if done < required:
+            raise GuardFailed(
+                f"A grade {grade} lead needs {required} follow-up touches before it can be "
+                f"returned; {done} logged so far.",
+                code="too_few_touches",
+                extra={"touches_done": done, "touches_required": required},
+            )
+        step.lead.return_after_followup(
+            reason=reason_code, note=note.strip(), at=step.now, appeal_due_at=_appeal_due(step)
+        )
+        step.record(reason=reason_code, note=note.strip(), data={"touches": done, "grade": grade})
+    return step.lead
+
+
+def lead_qualify_opportunity(*, lead: Lead, actor) -> Lead:
+    """sal → sql by the assigned rep."""
+    with _lead_transition(lead=lead, actor=actor, name="qualify_opportunity") as step:
+        step.lead.qualify_opportunity(at=step.now)
+        step.record()
+    return step.lead
+
+
+def lead_close_won(*, lead: Lead, actor, amount) -> Lead:
+    """sql → won, with the amount (a positive number)."""
+    with _lead_transition(lead=lead, actor=actor, name="close_won") as step:
+        try:
+            value = Decimal(str(amount).strip())
+        except (InvalidOperation, ValueError, TypeError):
+            raise InvalidInput({"amount": "Enter the amount won as a number."}) from None
+        if not value.is_finite() or value <= 0:
+            raise InvalidInput({"amount": "The amount won must be greater than zero."})
+        if value.as_tuple().exponent < -2 or value >= Decimal("1e12"):
+            raise InvalidInput({"amount": "Use at most 2 decimals and less than 10^12."})
+        step.lead.close_won(amount=value, at=step.now)
+        step.record(data={"amount": str(value)})
+    return step.lead
+
+
+def lead_close_lost(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
+    """sql → lost, for a reason code."""
+    with _lead_transition(lead=lead, actor=actor, name="close_lost") as step:
+        reason_code = _reason_resolve(reason, note)
+        step.lead.close_lost(reason=reason_code, at=step.now)
+        step.record(reason=reason_code, note=note.strip())
+    return step.lead
+
+
+# --- system transitions --------------------------------------------------------------
+
+
+def lead_expire_appeal(*, lead: Lead, actor) -> Lead:
+    """rejected → returned when the appeal window closed without an appeal
+    (the system actor, from the appeal-expiry job)."""
+    with _lead_transition(lead=lead, actor=actor, name="expire_appeal") as step:
+        if step.lead.appeal_due_at and step.now < step.lead.appeal_due_at:
+            raise GuardFailed(
+                f"The appeal window is open until {step.lead.appeal_due_at:%Y-%m-%d %H:%M %Z}.",
+                code="appeal_window_open",
+            )
+        step.lead.expire_appeal(at=step.now)
+        step.record()
+    return step.lead
+
+
+# --- other recorded changes ---------------------------------------------------------
+
+
+def lead_reassign(*, lead: Lead, actor, rep, note: str = "") -> Lead:
+    """A manager moves an open lead to another active rep. The decision
+    deadline restarts for the new rep (SPEC §4); the change is recorded."""
+    with transaction.atomic():
+        locked = lead_lock(lead.pk)
+        if not permissions.may_reassign(locked, actor):
+            raise ActionForbidden(permissions.REFUSALS[permissions.is_manager])
+        if locked.state not in OPEN_STATES:
+            raise InvalidTransition(
+                f"Only open leads (MQL, SAL, SQL) can be reassigned; this one is "
+                f"'{locked.get_state_display()}'.",
+                state=locked.state,
+                allowed=[t.name for t in locked.get_available_user_state_transitions(actor)],
+            )
+        if rep is None or not roles.active_users_with_role(roles.SALES_REP).filter(pk=rep.pk).exists():
+            raise InvalidInput({"rep": "Choose an active sales rep."})
+        if rep.pk == locked.assigned_rep_id:
+            raise InvalidInput({"rep": "The lead is already assigned to this rep."})
+        rulebook = rulebook_current()
+        now = timezone.now()
+        previous = locked.assigned_rep_id
+        locked.assigned_rep = rep
+        locked.assigned_at = now
+        if locked.state == LeadState.MQL:
+            locked.decision_due_at = deadline_after_hours(
+                now, rulebook.decision_hours, business_hours_only=rulebook.business_hours_only
+            )
+        locked.save()
+        lead_event_record(
+            lead=locked,
+            transition="reassign",
+            from_state=locked.state,
+            actor=actor,
+            rulebook=rulebook,
+            occurred_at=now,
+            note=note.strip(),
+            data={"from_rep": previous, "to_rep": rep.pk},
+        )
+    return locked
+
+
+def lead_touch_log(
+    *, lead: Lead, actor, channel: str, outcome: str, note: str = "", occurred_at: datetime | None = None
+) -> Touch:
+    """The assigned rep records a follow-up attempt on an open lead.
+
+    Locks the lead so a touch and a "return after follow-up" by the same rep
+    on two tabs are counted consistently.
+    """
+    with transaction.atomic():
+        locked = lead_lock(lead.pk)
+        if not permissions.may_log_touch(locked, actor):
+            raise ActionForbidden(permissions.REFUSALS[permissions.is_assigned_rep])
+        if locked.state not in OPEN_STATES:
+            raise InvalidTransition(
+                f"Touches can be logged on open leads only; this one is '{locked.get_state_display()}'.",
+                state=locked.state,
+                allowed=[t.name for t in locked.get_available_user_state_transitions(actor)],
+            )
+        now = timezone.now()
+        errors: dict[str, str] = {}
+        if channel not in TouchChannel.values:
+            errors["channel"] = f"Choose one of: {', '.join(TouchChannel.values)}."
+        if outcome not in TouchOutcome.values:
+            errors["outcome"] = f"Choose one of: {', '.join(TouchOutcome.values)}."
+        when = occurred_at or now
+        if timezone.is_naive(when):
+            errors["occurred_at"] = "Give a time with its time zone."
+        elif when > now + TOUCH_CLOCK_SKEW:
+            errors["occurred_at"] = "A touch cannot be in the future."
+        elif locked.delivered_at and when < locked.delivered_at:
+            errors["occurred_at"] = "A touch cannot be before the lead was delivered."
+        if errors:
+            raise InvalidInput(errors)
+        return Touch.objects.create(
+            lead=locked, actor=actor, channel=channel, outcome=outcome, note=note.strip(), occurred_at=when
+        )
+
+
+# --- the rulebook --------------------------------------------------------------------
+
+
+RULE_FIELDS = (
+    "mql_min_criteria",
+    "grade_a_min_criteria",
+    "decision_hours",
+    "followup_days",
+    "touches_grade_a",
+    "touches_grade_b",
+    "appeal_days",
+    "review_days",
+    "review_mode",
+    "sample_percent",
+    "independent_judges",
+    "business_hours_only",
+    "panel_size",
+)
+
+
+def rulebook_version_create(*, actor, change_note: str = "", **changes) -> RulebookVersion:
+    """Publish a new rulebook version: the current rules with ``changes``
+    applied, the next number, the author and the time. Superusers only.
+    Locks the current version so two editors cannot both publish v(n+1)."""
+    if not roles.is_superuser(actor):
+        raise ActionForbidden("Only administrators may change the rulebook.")
+    unknown = set(changes) - set(RULE_FIELDS)
+    if unknown:
+        raise InvalidInput(dict.fromkeys(sorted(unknown), "Not a rule."))
+    with transaction.atomic():
+        current = RulebookVersion.objects.select_for_update().order_by("-version").first()
+        values = {name: getattr(current, name) for name in RULE_FIELDS} if current else {}
+        values.update(changes)
+        version = RulebookVersion(
+            version=(current.version + 1) if current else 1,
+            author=actor,
+            change_note=change_note.strip(),
+            **values,
+        )
+        try:
+            version.full_clean(exclude=["author"])
+        except ValidationError as exc:
+            raise InvalidInput(exc.message_dict) from None
+        if version.grade_a_min_criteria < version.mql_min_criteria:
+            raise InvalidInput(
+                {"grade_a_min_criteria": "Grade A cannot need fewer criteria than qualification."}
+            )
+        version.save()
+    return version
