@@ -73,6 +73,9 @@ class Case(models.Model):
     )
     status = models.CharField(max_length=8, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # For audits from the monthly sample: the first day of the month sampled.
+    # Makes the monthly job idempotent (one sample per month, one case per lead).
+    sample_month = models.DateField(null=True, blank=True)
 
     # The verdict (filled in when the case is decided).
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -96,6 +99,11 @@ class Case(models.Model):
                 fields=["lead"],
                 condition=Q(status=CaseStatus.OPEN),
                 name="case_one_open_case_per_lead",
+            ),
+            models.UniqueConstraint(
+                fields=["lead", "sample_month"],
+                condition=Q(sample_month__isnull=False),
+                name="case_one_sample_audit_per_lead_and_month",
             ),
             models.CheckConstraint(name="case_kind_valid", condition=Q(kind__in=CaseKind.values)),
             models.CheckConstraint(

@@ -307,6 +307,9 @@ class Lead(ConcurrentTransitionMixin, models.Model):
     assigned_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # Start of the current follow-up round: acceptance, or a verdict that
+    # sent the lead back to sales. Only touches since then count.
+    followup_started_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
     in_review_at = models.DateTimeField(null=True, blank=True)
     returned_at = models.DateTimeField(null=True, blank=True)
@@ -461,6 +464,7 @@ class Lead(ConcurrentTransitionMixin, models.Model):
     )
     def accept(self, *, at, followup_due_at) -> None:
         self.accepted_at = at
+        self.followup_started_at = at
         self.decision_due_at = None
         self.followup_due_at = followup_due_at
 
@@ -541,8 +545,82 @@ class Lead(ConcurrentTransitionMixin, models.Model):
     def recycle(self, *, rep, at, decision_due_at) -> None:
         self._deliver(rep=rep, at=at, decision_due_at=decision_due_at)
 
-    # The case-related transitions (flag_ignored, appeal, audit_sample, the
-    # verdicts, flag_unworked) are added with the adjudication app.
+    # --- case-related transitions: the adjudication services open the case
+    # (or apply the verdict) in the same transaction.
+
+    def _enter_review(self, *, at) -> None:
+        self.in_review_at = at
+        self.decision_due_at = None
+        self.followup_due_at = None
+
+    @transition(
+        field=state,
+        source=LeadState.MQL,
+        target=LeadState.IN_REVIEW,
+        permission=permissions.is_system,
+    )
+    def flag_ignored(self, *, at) -> None:
+        self._enter_review(at=at)
+
+    @transition(
+        field=state,
+        source=LeadState.REJECTED,
+        target=LeadState.IN_REVIEW,
+        permission=permissions.is_owning_marketer,
+    )
+    def appeal(self, *, at) -> None:
+        self._enter_review(at=at)
+
+    # A monthly sample looks back at last month's rejections, most of which
+    # have already gone back to marketing when their appeal window closed;
+    # so an audit may also start from ``returned`` (see adjudication.sampling).
+    @transition(
+        field=state,
+        source=[LeadState.REJECTED, LeadState.RETURNED],
+        target=LeadState.IN_REVIEW,
+        permission=permissions.is_system,
+    )
+    def audit_sample(self, *, at) -> None:
+        self._enter_review(at=at)
+
+    @transition(
+        field=state,
+        source=LeadState.SAL,
+        target=LeadState.IN_REVIEW,
+        permission=permissions.is_system,
+    )
+    def flag_unworked(self, *, at) -> None:
+        self._enter_review(at=at)
+
+    @transition(
+        field=state,
+        source=LeadState.IN_REVIEW,
+        target=LeadState.RETURNED,
+        permission=permissions.is_judge,
+    )
+    def verdict_return(self, *, at, cause: str) -> None:
+        """Uphold (sales was right) or return (the ignored lead goes back to marketing)."""
+        self.returned_at = at
+        self.return_cause = cause
+        self.appeal_due_at = None
+
+    @transition(
+        field=state,
+        source=LeadState.IN_REVIEW,
+        target=LeadState.SAL,
+        permission=permissions.is_judge,
+    )
+    def verdict_follow_up(self, *, at, rep, followup_due_at) -> None:
+        """Overturn or follow up: sales must work the lead, on a new deadline."""
+        if rep is not None and rep.pk != self.assigned_rep_id:
+            self.assigned_rep = rep
+            self.assigned_at = at
+        self.accepted_at = self.accepted_at or at
+        self.followup_started_at = at
+        self.followup_due_at = followup_due_at
+        self.appeal_due_at = None
+        self.rejection_reason = None
+        self.rejection_note = ""
 
 
 class LeadEvent(models.Model):

@@ -54,6 +54,12 @@ def is_manager(lead, user) -> bool:
     return _superuser(user) or roles.is_manager(user)
 
 
+def is_judge(lead, user) -> bool:
+    # Recusal (parties, independent judges) depends on the case and is
+    # checked by the adjudication service.
+    return _superuser(user) or roles.is_judge(user)
+
+
 # Why a refusal happened, by predicate, in words a user understands.
 REFUSALS = {
     is_marketer: "Only marketers may do this.",
@@ -61,6 +67,7 @@ REFUSALS = {
     is_owning_marketer: "Only the marketer who owns this lead may do this.",
     is_system: "Only the system (a scheduled job) may do this.",
     is_manager: "Only managers may do this.",
+    is_judge: "Only judges may do this.",
 }
 
 

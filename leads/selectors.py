@@ -75,8 +75,9 @@ def lead_touches(*, lead: Lead) -> QuerySet[Touch]:
 
 
 def lead_followup_touch_count(*, lead: Lead) -> int:
-    """Touches that count towards follow-up: those since the lead was accepted."""
+    """Touches that count towards follow-up: those of the current follow-up
+    round (since acceptance, or since a verdict sent the lead back to sales)."""
     qs = lead.touches.all()
-    if lead.accepted_at is not None:
-        qs = qs.filter(occurred_at__gte=lead.accepted_at)
+    if lead.followup_started_at is not None:
+        qs = qs.filter(occurred_at__gte=lead.followup_started_at)
     return qs.count()

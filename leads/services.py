@@ -1,6 +1,6 @@
 """Every write to leads. Browser views, the API, imports and jobs call these.
 
-Each transition service follows one shape (see ``_lead_transition``): in one
+Each transition service follows one shape (see ``lead_transition``): in one
 transaction, lock the lead row, check that the actor may do this to this
 lead (403), that the state allows it (409), validate input (400) and the
 rulebook's guards (409), run the FSM transition, save, and write the history
@@ -44,6 +44,7 @@ from leads.models import (
     LeadEvent,
     LeadState,
     ReasonCode,
+    ReviewMode,
     RulebookVersion,
     Segment,
     Touch,
@@ -62,7 +63,7 @@ TOUCH_CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass
-class _TransitionStep:
+class TransitionStep:
     lead: Lead
     actor: object
     name: str
@@ -71,8 +72,16 @@ class _TransitionStep:
     from_state: str
     event: LeadEvent | None = field(default=None)
 
-    def record(self, *, reason: ReasonCode | None = None, note: str = "", data=None) -> LeadEvent:
-        """Save the transitioned lead and write its history row."""
+    def record(
+        self,
+        *,
+        reason: ReasonCode | None = None,
+        note: str = "",
+        data=None,
+        transition: str | None = None,
+    ) -> LeadEvent:
+        """Save the transitioned lead and write its history row (named after
+        the transition unless ``transition`` says more, e.g. "verdict_uphold")."""
         try:
             self.lead.save()
         except ConcurrentTransition as exc:
@@ -80,7 +89,7 @@ class _TransitionStep:
             raise Conflict("This lead was changed by someone else; reload and retry.") from exc
         self.event = lead_event_record(
             lead=self.lead,
-            transition=self.name,
+            transition=transition or self.name,
             from_state=self.from_state,
             actor=self.actor,
             rulebook=self.rulebook,
@@ -117,7 +126,7 @@ def lead_ensure_state_allows(*, lead: Lead, actor, name: str) -> None:
 
 
 @contextmanager
-def _lead_transition(*, lead: Lead, actor, name: str) -> Iterator[_TransitionStep]:
+def lead_transition(*, lead: Lead, actor, name: str) -> Iterator[TransitionStep]:
     """Open the transaction, lock and re-read the lead, check actor and state.
 
     The body runs the model transition and calls ``step.record(...)``.
@@ -128,7 +137,7 @@ def _lead_transition(*, lead: Lead, actor, name: str) -> Iterator[_TransitionSte
         locked = lead_lock(lead.pk)
         lead_ensure_may(lead=locked, actor=actor, name=name)
         lead_ensure_state_allows(lead=locked, actor=actor, name=name)
-        step = _TransitionStep(
+        step = TransitionStep(
             lead=locked,
             actor=actor,
             name=name,
@@ -288,7 +297,7 @@ def lead_qualify(*, lead: Lead, actor, criteria: Iterable[str] | None = None) ->
     """inquiry → mql: criteria met ≥ ``mql_min_criteria``; routed to a rep;
     decision deadline set. ``criteria``, if given, replaces the lead's criteria
     in the same transaction."""
-    with _lead_transition(lead=lead, actor=actor, name="qualify") as step:
+    with lead_transition(lead=lead, actor=actor, name="qualify") as step:
         mask = _criteria_mask(criteria, step.lead.criteria_mask)
         _ensure_criteria_met(mask, step.rulebook)
         step.lead.criteria_mask = mask
@@ -310,7 +319,7 @@ def lead_qualify(*, lead: Lead, actor, criteria: Iterable[str] | None = None) ->
 
 def lead_disqualify(*, lead: Lead, actor, reason: str) -> Lead:
     """inquiry → disqualified, with a stated reason."""
-    with _lead_transition(lead=lead, actor=actor, name="disqualify") as step:
+    with lead_transition(lead=lead, actor=actor, name="disqualify") as step:
         reason = (reason or "").strip()
         if not reason:
             raise InvalidInput({"reason": "Say why the lead is disqualified."})
@@ -321,7 +330,7 @@ def lead_disqualify(*, lead: Lead, actor, reason: str) -> Lead:
 
 def lead_concede(*, lead: Lead, actor, note: str = "") -> Lead:
     """rejected → returned: the owning marketer accepts sales' cause."""
-    with _lead_transition(lead=lead, actor=actor, name="concede") as step:
+    with lead_transition(lead=lead, actor=actor, name="concede") as step:
         step.lead.concede(at=step.now)
         step.record(note=note.strip())
     return step.lead
@@ -329,7 +338,7 @@ def lead_concede(*, lead: Lead, actor, note: str = "") -> Lead:
 
 def lead_recycle(*, lead: Lead, actor, criteria: Iterable[str] | None = None) -> Lead:
     """returned → mql: same criteria guard as qualify; a new delivery to sales."""
-    with _lead_transition(lead=lead, actor=actor, name="recycle") as step:
+    with lead_transition(lead=lead, actor=actor, name="recycle") as step:
         mask = _criteria_mask(criteria, step.lead.criteria_mask)
         _ensure_criteria_met(mask, step.rulebook)
         step.lead.criteria_mask = mask
@@ -352,7 +361,7 @@ def lead_recycle(*, lead: Lead, actor, criteria: Iterable[str] | None = None) ->
 
 def lead_accept(*, lead: Lead, actor) -> Lead:
     """mql → sal by the assigned rep; the follow-up deadline starts."""
-    with _lead_transition(lead=lead, actor=actor, name="accept") as step:
+    with lead_transition(lead=lead, actor=actor, name="accept") as step:
         step.lead.accept(
             at=step.now,
             followup_due_at=deadline_after_days(
@@ -365,26 +374,37 @@ def lead_accept(*, lead: Lead, actor) -> Lead:
     return step.lead
 
 
-def _appeal_due(step: _TransitionStep) -> datetime:
+def _appeal_due(step: TransitionStep) -> datetime:
     return deadline_after_days(
         step.now, step.rulebook.appeal_days, business_hours_only=step.rulebook.business_hours_only
     )
 
 
+def _audit_if_all_rejections_reviewed(step: TransitionStep) -> None:
+    """Review mode ``all_rejections``: every rejection goes before the judges
+    at once, in the same transaction as the rejection itself."""
+    if step.rulebook.review_mode == ReviewMode.ALL_REJECTIONS:
+        # Imported here: adjudication builds on leads, not the other way round.
+        from adjudication.services import case_open_audit_locked
+
+        case_open_audit_locked(lead=step.lead, rulebook=step.rulebook, now=step.now)
+
+
 def lead_reject(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
     """mql → rejected by the assigned rep, for a reason code; marketing's
-    appeal window opens."""
-    with _lead_transition(lead=lead, actor=actor, name="reject") as step:
+    appeal window opens (or, in ``all_rejections`` mode, an audit case)."""
+    with lead_transition(lead=lead, actor=actor, name="reject") as step:
         reason_code = _reason_resolve(reason, note)
         step.lead.reject(reason=reason_code, note=note.strip(), at=step.now, appeal_due_at=_appeal_due(step))
         step.record(reason=reason_code, note=note.strip())
+        _audit_if_all_rejections_reviewed(step)
     return step.lead
 
 
 def lead_return_after_followup(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
     """sal → rejected, only once the rep logged the touches the rulebook
     requires for the lead's grade; appealable like any rejection."""
-    with _lead_transition(lead=lead, actor=actor, name="return_after_followup") as step:
+    with lead_transition(lead=lead, actor=actor, name="return_after_followup") as step:
         reason_code = _reason_resolve(reason, note)
         grade = step.rulebook.grade_for(step.lead.criteria_count)
         required = step.rulebook.touches_required(grade)
@@ -400,12 +420,13 @@ def lead_return_after_followup(*, lead: Lead, actor, reason: str, note: str = ""
             reason=reason_code, note=note.strip(), at=step.now, appeal_due_at=_appeal_due(step)
         )
         step.record(reason=reason_code, note=note.strip(), data={"touches": done, "grade": grade})
+        _audit_if_all_rejections_reviewed(step)
     return step.lead
 
 
 def lead_qualify_opportunity(*, lead: Lead, actor) -> Lead:
     """sal → sql by the assigned rep."""
-    with _lead_transition(lead=lead, actor=actor, name="qualify_opportunity") as step:
+    with lead_transition(lead=lead, actor=actor, name="qualify_opportunity") as step:
         step.lead.qualify_opportunity(at=step.now)
         step.record()
     return step.lead
@@ -413,7 +434,7 @@ def lead_qualify_opportunity(*, lead: Lead, actor) -> Lead:
 
 def lead_close_won(*, lead: Lead, actor, amount) -> Lead:
     """sql → won, with the amount (a positive number)."""
-    with _lead_transition(lead=lead, actor=actor, name="close_won") as step:
+    with lead_transition(lead=lead, actor=actor, name="close_won") as step:
         try:
             value = Decimal(str(amount).strip())
         except (InvalidOperation, ValueError, TypeError):
@@ -429,7 +450,7 @@ def lead_close_won(*, lead: Lead, actor, amount) -> Lead:
 
 def lead_close_lost(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
     """sql → lost, for a reason code."""
-    with _lead_transition(lead=lead, actor=actor, name="close_lost") as step:
+    with lead_transition(lead=lead, actor=actor, name="close_lost") as step:
         reason_code = _reason_resolve(reason, note)
         step.lead.close_lost(reason=reason_code, at=step.now)
         step.record(reason=reason_code, note=note.strip())
@@ -442,7 +463,7 @@ def lead_close_lost(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
 def lead_expire_appeal(*, lead: Lead, actor) -> Lead:
     """rejected → returned when the appeal window closed without an appeal
     (the system actor, from the appeal-expiry job)."""
-    with _lead_transition(lead=lead, actor=actor, name="expire_appeal") as step:
+    with lead_transition(lead=lead, actor=actor, name="expire_appeal") as step:
         if step.lead.appeal_due_at and step.now < step.lead.appeal_due_at:
             raise GuardFailed(
                 f"The appeal window is open until {step.lead.appeal_due_at:%Y-%m-%d %H:%M %Z}.",

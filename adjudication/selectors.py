@@ -1,0 +1,145 @@
+"""Every read of cases that a page, the API or a job makes."""
+
+from __future__ import annotations
+
+from django.db.models import Case as SQLCase
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from adjudication.models import Case, CaseStatus, Statement, Vote
+from leadcourt.accounts import roles
+from leadcourt.accounts.models import Department
+from leads.models import Lead, LeadState, RulebookVersion
+from leads.selectors import rulebook_current
+
+NON_INDEPENDENT_DEPARTMENTS = (Department.SALES, Department.MARKETING)
+
+
+def case_recusal_reason(
+    *, case: Case, judge, rulebook: RulebookVersion, lead: Lead | None = None
+) -> str | None:
+    """Why ``judge`` may not vote on ``case``, or ``None`` if they may (SPEC §1).
+
+    A judge never decides a case they are a party to: the case's rep or
+    marketer, the lead's current rep or marketer, or the author of a
+    statement. With ``independent_judges`` on, sales and marketing judges
+    never decide.
+    """
+    lead = lead or case.lead
+    if judge.pk in {case.rep_id, case.marketer_id, lead.assigned_rep_id, lead.marketer_id}:
+        return "You are recused: you are a party to this case (the lead's rep or marketer)."
+    if case.statements.filter(author=judge).exists():
+        return "You are recused: you wrote a statement in this case."
+    if rulebook.independent_judges and judge.department in NON_INDEPENDENT_DEPARTMENTS:
+        return (
+            "You are recused: the rulebook requires independent judges, and you are in "
+            f"{judge.get_department_display().lower()}."
+        )
+    return None
+
+
+def _with_queue_annotations(qs: QuerySet[Case], *, judge=None) -> QuerySet[Case]:
+    """Touch count, distinct channels, overdue flag and votes, without a query per row."""
+    now = timezone.now()
+    qs = qs.select_related("lead", "lead__campaign", "lead__rejection_reason", "rep", "marketer").annotate(
+        touch_count=Count("lead__touches", distinct=True),
+        channel_count=Count("lead__touches__channel", distinct=True),
+        votes_cast=Count("votes", distinct=True),
+        is_overdue=SQLCase(
+            When(status=CaseStatus.OPEN, due_at__lt=now, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    )
+    if judge is not None:
+        qs = qs.annotate(
+            has_voted=Exists(Vote.objects.filter(case=OuterRef("pk"), judge=judge)),
+        )
+    return qs
+
+
+def review_queue(*, judge) -> QuerySet[Case]:
+    """Open cases this judge may decide: overdue first, then oldest.
+
+    Recused cases are left out (parties, statement authors, and with
+    ``independent_judges`` every case for a sales or marketing judge).
+    """
+    rulebook = rulebook_current()
+    if rulebook.independent_judges and judge.department in NON_INDEPENDENT_DEPARTMENTS:
+        return Case.objects.none()
+    qs = (
+        Case.objects.filter(status=CaseStatus.OPEN)
+        .exclude(rep=judge)
+        .exclude(marketer=judge)
+        .exclude(lead__assigned_rep=judge)
+        .exclude(lead__marketer=judge)
+        .exclude(Exists(Statement.objects.filter(case=OuterRef("pk"), author=judge)))
+    )
+    return _with_queue_annotations(qs, judge=judge).order_by("-is_overdue", "opened_at", "pk")
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """Judges, managers and administrators see every case; reps and marketers
+    the cases they are parties to."""
+    qs = Case.objects.all()
+    if roles.is_superuser(user) or roles.is_judge(user) or roles.is_manager(user):
+        return qs
+    return qs.filter(Q(rep=user) | Q(marketer=user) | Q(lead__assigned_rep=user) | Q(lead__marketer=user))
+
+
+def cases_list(*, user, status: str | None = None, kind: str | None = None) -> QuerySet[Case]:
+    qs = cases_visible_to(user)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return _with_queue_annotations(qs).order_by("-opened_at", "-pk")
+
+
+def case_get_visible(*, user, case_id: int) -> Case | None:
+    return (
+        _with_queue_annotations(cases_visible_to(user))
+        .select_related("decided_by", "opened_by", "lead__marketer", "lead__assigned_rep")
+        .filter(pk=case_id)
+        .first()
+    )
+
+
+def case_statements(*, case: Case) -> QuerySet[Statement]:
+    return case.statements.select_related("author").order_by("created_at", "id")
+
+
+def case_votes(*, case: Case) -> QuerySet[Vote]:
+    return case.votes.select_related("judge", "reassign_to").order_by("cast_at", "id")
+
+
+def case_precedents(*, case: Case, limit: int = 10) -> QuerySet[Case]:
+    """Earlier decided cases with the same reason code and the same source or
+    campaign, newest first, so that rulings stay consistent (SPEC §6).
+
+    Cases with no rejection (ignored, not followed up) match on their kind
+    instead of a reason code.
+    """
+    lead = case.lead
+    same_origin = Q(pk__in=[])
+    if lead.source:
+        same_origin |= Q(lead__source=lead.source)
+    if lead.campaign_id:
+        same_origin |= Q(lead__campaign_id=lead.campaign_id)
+    same_ground = Q(reason_code=case.reason_code) if case.reason_code else Q(kind=case.kind, reason_code="")
+    return (
+        Case.objects.filter(same_ground, same_origin, status=CaseStatus.DECIDED)
+        .exclude(pk=case.pk)
+        .select_related("lead", "lead__campaign", "decided_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+
+
+def marketer_rejected_leads(*, marketer) -> QuerySet[Lead]:
+    """Rejected leads the marketer owns (to appeal or concede), the window
+    closing soonest first."""
+    return (
+        Lead.objects.filter(state=LeadState.REJECTED, marketer=marketer)
+        .select_related("assigned_rep", "rejection_reason", "campaign")
+        .order_by("appeal_due_at", "pk")
+    )

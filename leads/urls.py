@@ -1,0 +1,2 @@
+# Browser pages of the leads app (filled in with the minimal pages).
+urlpatterns = []
