@@ -1,0 +1,92 @@
+# LeadCourt developer commands.
+#
+#   make run    the app with demo data on http://127.0.0.1:8000 (SQLite, no services)
+#   make test   every check CI runs (needs root or sudo the first time, to start
+#               PostgreSQL and Redis; .ci/run is `LEADCOURT_REQUIRE_SERVICES=1 make test`)
+#   make lint / make fmt / make clean
+#
+# Variables: PYTHON (python3.11), HOST/PORT for make run, PYTEST_ARGS for make test
+# (e.g. make test PYTEST_ARGS="-k appeal"), DB_NAME (leadcourt) for make test.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# Stamps record which requirements file is installed; pip runs again only when
+# the requirements file is newer than its stamp (or the venv is new).
+RUNTIME_STAMP := $(VENV)/.installed-requirements
+DEV_STAMP := $(VENV)/.installed-requirements-dev
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# make test: local PostgreSQL and Redis (scripts/ensure-services.sh sets them up).
+DB_NAME ?= leadcourt
+TEST_DATABASE_URL := postgres://leadcourt:leadcourt@127.0.0.1:5432/$(DB_NAME)
+TEST_BROKER_URL := redis://127.0.0.1:6379/0
+TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL)
+
+.PHONY: help run test lint fmt clean
+
+help:
+	@echo "make run     the app with demo data on http://$(HOST):$(PORT) (web, Celery worker and beat)"
+	@echo "make test    lint, migrations and deploy checks, pytest on PostgreSQL/Redis, process smoke test"
+	@echo "make lint    ruff check and ruff format --check"
+	@echo "make fmt     ruff --fix and ruff format"
+	@echo "make clean   remove the virtualenv, caches and collected static files (keeps var/)"
+
+# --- Virtualenv -------------------------------------------------------------------
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or pass PYTHON=/path/to/python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): requirements.txt | $(BIN)/python
+	@echo "Installing requirements.txt into $(VENV)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	@echo "Installing requirements-dev.txt into $(VENV)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@ $(RUNTIME_STAMP)
+
+# --- make run: the embedded app ------------------------------------------------------
+run: $(RUNTIME_STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) bash scripts/run-dev.sh
+
+# --- make test: what CI runs ------------------------------------------------------------
+# Postgres-marked tests fail rather than skip when a service is missing, unless
+# LEADCOURT_REQUIRE_SERVICES=0 is set explicitly.
+test: export LEADCOURT_REQUIRE_SERVICES ?= 1
+test: $(DEV_STAMP)
+	@DB_NAME=$(DB_NAME) DB_USER=leadcourt DB_PASSWORD=leadcourt PYTHON=$(BIN)/python bash scripts/ensure-services.sh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	@echo "DEBUG=false SECRET_KEY=<random> ALLOWED_HOSTS=leadcourt.example.com manage.py check --deploy --fail-level WARNING"
+	@SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	  DEBUG=false ALLOWED_HOSTS=leadcourt.example.com $(TEST_ENV) \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(TEST_ENV) $(BIN)/pytest --create-db $(PYTEST_ARGS)
+	@DB_NAME=$(DB_NAME) VENV=$(VENV) bash scripts/smoke-processes.sh
+
+# --- Conveniences ---------------------------------------------------------------------------
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(DEV_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Removes generated files. Keeps var/ (the SQLite database and broker queue of
+# make run); delete it by hand to start over with fresh demo data.
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-results
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
