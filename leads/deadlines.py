@@ -10,7 +10,7 @@ Public holidays are not modelled (the spec names none).
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -65,13 +65,20 @@ def add_working_time(start: datetime, duration: timedelta) -> datetime:
         cursor = _next_opening_after(_opening(cursor.date() + timedelta(days=1), tz), tz)
 
 
+def _after_elapsed(start: datetime, duration: timedelta) -> datetime:
+    # Python adds a timedelta to an aware datetime on its wall clock, so in a
+    # zone with daylight saving "48 hours" from a London time would be 47 or 49
+    # real hours across a clock change. Elapsed time is counted in UTC.
+    return start.astimezone(UTC) + duration
+
+
 def deadline_after_hours(start: datetime, hours: int, *, business_hours_only: bool) -> datetime:
     if business_hours_only:
         return add_working_time(start, timedelta(hours=hours))
-    return start + timedelta(hours=hours)
+    return _after_elapsed(start, timedelta(hours=hours))
 
 
 def deadline_after_days(start: datetime, days: int, *, business_hours_only: bool) -> datetime:
     if business_hours_only:
         return add_working_time(start, timedelta(hours=days * WORKING_HOURS_PER_DAY))
-    return start + timedelta(days=days)
+    return _after_elapsed(start, timedelta(days=days))

@@ -27,7 +27,7 @@ def may_view_lead(lead, user) -> bool:
 
 def lead_has_case(lead) -> bool:
     # Cases live in the adjudication app; a lead reaches a judge only there.
-    return getattr(lead, "has_case", None) is True or lead.cases.exists()
+    return lead.cases.exists()
 
 
 def is_marketer(lead, user) -> bool:

@@ -7,7 +7,7 @@ the rep who was assigned a lead longest ago (or never) goes first.
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 
 from leadcourt.accounts import roles
 from leads.models import OPEN_STATES, Lead
@@ -28,6 +28,8 @@ def rep_for_lead(lead: Lead):
             ),
             last_assigned_at=Max("assigned_leads__assigned_at"),
         )
-        .order_by("open_leads", "last_assigned_at", "pk")
+        # NULLs first: a rep never assigned a lead (NULL) is "longest ago";
+        # PostgreSQL would otherwise sort NULL last and skip new reps.
+        .order_by("open_leads", F("last_assigned_at").asc(nulls_first=True), "pk")
         .first()
     )

@@ -332,7 +332,7 @@ def lead_concede(*, lead: Lead, actor, note: str = "") -> Lead:
     """rejected → returned: the owning marketer accepts sales' cause."""
     with lead_transition(lead=lead, actor=actor, name="concede") as step:
         step.lead.concede(at=step.now)
-        step.record(note=note.strip())
+        step.record(note=(note or "").strip())
     return step.lead
 
 
@@ -395,8 +395,10 @@ def lead_reject(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
     appeal window opens (or, in ``all_rejections`` mode, an audit case)."""
     with lead_transition(lead=lead, actor=actor, name="reject") as step:
         reason_code = _reason_resolve(reason, note)
-        step.lead.reject(reason=reason_code, note=note.strip(), at=step.now, appeal_due_at=_appeal_due(step))
-        step.record(reason=reason_code, note=note.strip())
+        step.lead.reject(
+            reason=reason_code, note=(note or "").strip(), at=step.now, appeal_due_at=_appeal_due(step)
+        )
+        step.record(reason=reason_code, note=(note or "").strip())
         _audit_if_all_rejections_reviewed(step)
     return step.lead
 
@@ -417,9 +419,9 @@ def lead_return_after_followup(*, lead: Lead, actor, reason: str, note: str = ""
                 extra={"touches_done": done, "touches_required": required},
             )
         step.lead.return_after_followup(
-            reason=reason_code, note=note.strip(), at=step.now, appeal_due_at=_appeal_due(step)
+            reason=reason_code, note=(note or "").strip(), at=step.now, appeal_due_at=_appeal_due(step)
         )
-        step.record(reason=reason_code, note=note.strip(), data={"touches": done, "grade": grade})
+        step.record(reason=reason_code, note=(note or "").strip(), data={"touches": done, "grade": grade})
         _audit_if_all_rejections_reviewed(step)
     return step.lead
 
@@ -453,7 +455,7 @@ def lead_close_lost(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
     with lead_transition(lead=lead, actor=actor, name="close_lost") as step:
         reason_code = _reason_resolve(reason, note)
         step.lead.close_lost(reason=reason_code, at=step.now)
-        step.record(reason=reason_code, note=note.strip())
+        step.record(reason=reason_code, note=(note or "").strip())
     return step.lead
 
 
@@ -512,7 +514,7 @@ def lead_reassign(*, lead: Lead, actor, rep, note: str = "") -> Lead:
             actor=actor,
             rulebook=rulebook,
             occurred_at=now,
-            note=note.strip(),
+            note=(note or "").strip(),
             data={"from_rep": previous, "to_rep": rep.pk},
         )
     return locked
@@ -552,7 +554,12 @@ def lead_touch_log(
         if errors:
             raise InvalidInput(errors)
         return Touch.objects.create(
-            lead=locked, actor=actor, channel=channel, outcome=outcome, note=note.strip(), occurred_at=when
+            lead=locked,
+            actor=actor,
+            channel=channel,
+            outcome=outcome,
+            note=(note or "").strip(),
+            occurred_at=when,
         )
 
 
@@ -592,16 +599,22 @@ def rulebook_version_create(*, actor, change_note: str = "", **changes) -> Ruleb
         version = RulebookVersion(
             version=(current.version + 1) if current else 1,
             author=actor,
-            change_note=change_note.strip(),
+            change_note=(change_note or "").strip(),
             **values,
         )
         try:
-            version.full_clean(exclude=["author"])
+            version.clean_fields(exclude=["author"])
         except ValidationError as exc:
             raise InvalidInput(exc.message_dict) from None
+        # Before full_clean: its check of the database constraint would
+        # otherwise answer first, naming the constraint instead of the rule.
         if version.grade_a_min_criteria < version.mql_min_criteria:
             raise InvalidInput(
                 {"grade_a_min_criteria": "Grade A cannot need fewer criteria than qualification."}
             )
+        try:
+            version.full_clean(exclude=["author"])
+        except ValidationError as exc:
+            raise InvalidInput(exc.message_dict) from None
         version.save()
     return version

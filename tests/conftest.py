@@ -9,6 +9,7 @@ test`` and so CI set) a missing service fails the run instead.
 from __future__ import annotations
 
 import os
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group
@@ -16,6 +17,7 @@ from django.db import connection
 
 from leadcourt.accounts import roles
 from leadcourt.accounts.models import Department, User
+from tests.clock import Clock, london
 
 REQUIRE_SERVICES = os.environ.get("LEADCOURT_REQUIRE_SERVICES") == "1"
 
@@ -99,3 +101,47 @@ def admin_user(db) -> User:
 @pytest.fixture
 def system(db) -> User:
     return roles.system_actor()
+
+
+@pytest.fixture(scope="module")
+def migrated_data_restored(django_db_setup, django_db_blocker):
+    """Put back what the data migrations created once a module's transactional
+    tests are done.
+
+    A ``transaction=True`` test ends with a flush that empties every table,
+    including the rulebook v1, the reason codes, the role groups and the
+    system actor. Tests that run later, and the next ``--reuse-db`` run,
+    would find them gone. Use with ``serialized_rollback=True`` (which
+    restores the same data at the start of each such test):
+
+        pytestmark = [
+            pytest.mark.django_db(transaction=True, serialized_rollback=True),
+            pytest.mark.usefixtures("migrated_data_restored"),
+        ]
+
+    Module scope so the restore runs after the last test's flush.
+    """
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for alias in connections:
+            contents = getattr(connections[alias], "_test_serialized_contents", None)
+            if contents:
+                connections[alias].creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Persona fixtures set real passwords; the production hasher costs ~0.2 s
+    # per user, which is most of a test's time and tests nothing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clock():
+    """Freeze time at Monday 13 January 2025, 09:00 London (a working day's
+    opening); tests move it with ``set``/``advance``."""
+    frozen = Clock(london(2025, 1, 13, 9, 0))
+    with mock.patch("django.utils.timezone.now", side_effect=frozen.now):
+        yield frozen
