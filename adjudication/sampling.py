@@ -6,9 +6,10 @@ before the judges as audit cases. The sample size is
 ``ceil(sample_percent % × eligible)``.
 
 Eligible: leads rejected (``reject`` or ``return_after_followup``) during the
-month, with no appeal filed since the start of that month. The set depends
-only on the history, not on what happened to the leads since, so computing
-it twice for a month gives the same sample.
+month and not appealed or audited since the start of that month (up to the
+month's first sampling run). The set depends only on the history, not on
+what happened to the leads since, so computing it twice for a month gives
+the same sample.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from __future__ import annotations
 import math
 import random
 from datetime import date, datetime
+
+from django.db.models import Min
+from django.utils import timezone
 
 from adjudication.models import Case, CaseKind
 from leads.deadlines import organisation_tz
@@ -41,19 +45,40 @@ def previous_month(today: date) -> date:
     )
 
 
-def rejections_eligible_for_sample(*, month: date) -> list[int]:
-    """Ids of the leads rejected in ``month`` and never appealed, ascending."""
+def rejections_eligible_for_sample(*, month: date, cutoff: datetime | None = None) -> list[int]:
+    """Ids of the leads rejected in ``month`` and not already before the
+    judges, ascending.
+
+    A lead is left out if an appeal or an audit (e.g. under ``all_rejections``)
+    about it opened between the start of the month and ``cutoff``: the moment
+    this month was first sampled (now, on the first run). Fixing the cutoff
+    at the first run keeps the eligible set — and so the sample — the same on
+    every rerun, even if marketing appeals something in between.
+    """
     start, end = month_bounds(month)
-    appealed = Case.objects.filter(kind=CaseKind.APPEAL, opened_at__gte=start).values("lead_id")
+    cutoff = cutoff or timezone.now()
+    reviewed = (
+        Case.objects.filter(
+            kind__in=[CaseKind.APPEAL, CaseKind.AUDIT], opened_at__gte=start, opened_at__lte=cutoff
+        )
+        .exclude(sample_month=month)
+        .values("lead_id")
+    )
     return list(
         LeadEvent.objects.filter(
             transition__in=REJECTION_TRANSITIONS, occurred_at__gte=start, occurred_at__lt=end
         )
-        .exclude(lead_id__in=appealed)
+        .exclude(lead_id__in=reviewed)
         .order_by("lead_id")
         .values_list("lead_id", flat=True)
         .distinct()
     )
+
+
+def sample_cutoff(*, month: date) -> datetime:
+    """When ``month`` was first sampled, or now if it has not been yet."""
+    first_run = Case.objects.filter(sample_month=month).aggregate(first=Min("opened_at"))["first"]
+    return first_run or timezone.now()
 
 
 def sample_size(*, eligible: int, percent: int) -> int:

@@ -27,7 +27,7 @@ from adjudication.models import (
     Statement,
     Vote,
 )
-from adjudication.sampling import rejections_eligible_for_sample, rejections_sample_pick
+from adjudication.sampling import rejections_eligible_for_sample, rejections_sample_pick, sample_cutoff
 from adjudication.selectors import case_recusal_reason
 from leadcourt.accounts import roles
 from leadcourt.errors import ActionForbidden, Conflict, GuardFailed, InvalidInput, InvalidTransition
@@ -350,8 +350,12 @@ def monthly_sample_open_cases(*, month: date, actor) -> MonthlySampleResult:
     audited (recycled, won, already in review) does not stop the others; it
     is reported in ``skipped``.
     """
+    # Any day names its month (as in ``month_bounds``); the idempotency key
+    # ``sample_month`` must be the first day, or a run given the 20th would
+    # audit again the leads a run given the 1st already audited.
+    month = month.replace(day=1)
     rulebook = rulebook_current()
-    eligible = rejections_eligible_for_sample(month=month)
+    eligible = rejections_eligible_for_sample(month=month, cutoff=sample_cutoff(month=month))
     picked = rejections_sample_pick(month=month, eligible_ids=eligible, percent=rulebook.sample_percent)
     result = MonthlySampleResult(month=month, eligible=len(eligible), picked=picked)
     already = set(
