@@ -105,6 +105,11 @@ def case_get_visible(*, user, case_id: int) -> Case | None:
     )
 
 
+def cases_for_lead(*, lead: Lead, user) -> QuerySet[Case]:
+    """The lead's cases that the user may open, newest first."""
+    return cases_visible_to(user).filter(lead=lead).order_by("-opened_at", "-pk")
+
+
 def case_statements(*, case: Case) -> QuerySet[Statement]:
     return case.statements.select_related("author").order_by("created_at", "id")
 

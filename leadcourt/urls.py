@@ -6,5 +6,6 @@ from leadcourt.health import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("", include("adjudication.urls")),
     path("", include("leads.urls")),
 ]

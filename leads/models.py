@@ -695,6 +695,7 @@ class Touch(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "id"]
+        verbose_name_plural = "touches"
         constraints = [
             models.CheckConstraint(name="touch_channel_valid", condition=Q(channel__in=TouchChannel.values)),
         ]

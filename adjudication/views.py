@@ -1,0 +1,230 @@
+"""Browser pages of the judicial branch: the review queue, the case page
+(statements, verdicts), and the marketer's rejected leads (appeal, concede).
+
+Views parse forms and call services; a service's refusal is shown on the form
+(400) and nothing is written. Unknown or invisible objects are 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from adjudication import selectors
+from adjudication.forms import AppealForm, StatementForm, VerdictForm
+from adjudication.models import CaseKind, CaseStatus
+from adjudication.services import case_open_appeal, case_statement_add, case_verdict_render
+from leadcourt.accounts import roles
+from leadcourt.errors import ApplicationError
+from leadcourt.form_errors import form_add_service_error
+from leads.criteria import Criterion
+from leads.models import LeadState
+from leads.selectors import lead_get_visible, lead_touches, rulebook_current
+from leads.services import lead_concede
+
+PAGE_SIZE = 25
+
+# The rules a judge needs beside each kind of case (SPEC §6: "the rulebook
+# excerpt that applies").
+RULES_BY_KIND = {
+    CaseKind.APPEAL: ("appeal_days", "review_days", "panel_size", "independent_judges"),
+    CaseKind.IGNORED: ("decision_hours", "business_hours_only", "review_days", "panel_size"),
+    CaseKind.NOT_FOLLOWED_UP: (
+        "followup_days",
+        "touches_grade_a",
+        "touches_grade_b",
+        "review_days",
+        "panel_size",
+    ),
+    CaseKind.AUDIT: ("review_mode", "sample_percent", "review_days", "panel_size"),
+}
+
+
+def _rules_excerpt(kind: str, rulebook) -> list[dict]:
+    excerpt = []
+    for name in RULES_BY_KIND[kind]:
+        field = rulebook._meta.get_field(name)
+        value = getattr(rulebook, f"get_{name}_display")() if field.choices else getattr(rulebook, name)
+        if isinstance(value, bool):
+            value = "on" if value else "off"
+        excerpt.append({"name": name, "value": value, "help": field.help_text})
+    return excerpt
+
+
+@login_required
+def review_queue_page(request):
+    """Judges: the open cases they may decide. Everyone else: their cases."""
+    user = request.user
+    if roles.is_judge(user):
+        cases = selectors.review_queue(judge=user)
+        heading = "Review queue"
+    else:
+        cases = selectors.cases_list(user=user, status=request.GET.get("status") or None)
+        heading = "My cases"
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "adjudication/review_queue.html",
+        {
+            "heading": heading,
+            "page": page,
+            "rulebook": rulebook_current(),
+            "now": timezone.now(),
+            "independent_recusal": roles.is_judge(user)
+            and rulebook_current().independent_judges
+            and user.department in selectors.NON_INDEPENDENT_DEPARTMENTS,
+        },
+    )
+
+
+def _case_or_404(request, pk: int):
+    case = selectors.case_get_visible(user=request.user, case_id=pk)
+    if case is None:
+        raise Http404("No such case.")
+    return case
+
+
+def _case_page(request, case, *, verdict_form=None, statement_form=None, status=200):
+    user = request.user
+    rulebook = rulebook_current()
+    lead = case.lead
+    recusal = None
+    may_vote = False
+    if case.status == CaseStatus.OPEN and (roles.is_judge(user) or roles.is_superuser(user)):
+        recusal = selectors.case_recusal_reason(case=case, judge=user, rulebook=rulebook)
+        votes_by_me = [v for v in selectors.case_votes(case=case) if v.judge_id == user.pk]
+        may_vote = recusal is None and not votes_by_me
+    parties = {case.rep_id, case.marketer_id, lead.assigned_rep_id, lead.marketer_id} - {None}
+    is_party = user.pk in parties
+    met = set(lead.criteria)
+    return render(
+        request,
+        "adjudication/case_detail.html",
+        {
+            "case": case,
+            "lead": lead,
+            "criteria": [(c.value, c.label, c.value in met) for c in Criterion],
+            "statements": selectors.case_statements(case=case),
+            "votes": selectors.case_votes(case=case),
+            "touches": lead_touches(lead=lead),
+            "precedents": selectors.case_precedents(case=case),
+            "rules": _rules_excerpt(case.kind, rulebook),
+            "state_before": LeadState(case.snapshot.get("state_before", lead.state)).label,
+            "rulebook": rulebook,
+            "now": timezone.now(),
+            "recusal": recusal,
+            "may_vote": may_vote,
+            "is_party": is_party and case.status == CaseStatus.OPEN,
+            "verdict_form": verdict_form or (VerdictForm(case=case) if may_vote else None),
+            "statement_form": statement_form or StatementForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def case_detail_page(request, pk: int):
+    return _case_page(request, _case_or_404(request, pk))
+
+
+@login_required
+@require_POST
+def case_verdict_submit(request, pk: int):
+    case = _case_or_404(request, pk)
+    form = VerdictForm(request.POST, case=case)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            case_verdict_render(
+                case=case,
+                actor=request.user,
+                decision=data["decision"],
+                finding=data["finding"],
+                rationale=data["rationale"],
+                cause=data["cause"],
+                reassign_to=data["reassign_to"],
+            )
+        except ApplicationError as error:
+            form_add_service_error(form, error)
+        else:
+            case.refresh_from_db()
+            if case.status == CaseStatus.DECIDED:
+                messages.success(request, f"Verdict rendered: {case.get_decision_display()}.")
+            else:
+                messages.success(request, "Your vote is recorded; the panel has not reached a majority yet.")
+            return redirect("case-detail", pk=case.pk)
+    return _case_page(request, case, verdict_form=form, status=400)
+
+
+@login_required
+@require_POST
+def case_statement_submit(request, pk: int):
+    case = _case_or_404(request, pk)
+    form = StatementForm(request.POST)
+    if form.is_valid():
+        try:
+            case_statement_add(case=case, actor=request.user, text=form.cleaned_data["text"])
+        except ApplicationError as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, "Statement added.")
+            return redirect("case-detail", pk=case.pk)
+    return _case_page(request, case, statement_form=form, status=400)
+
+
+@login_required
+def rejected_leads_page(request, *, forms_by_lead=None, status=200):
+    """The marketer's rejected leads, window closing soonest first."""
+    if not (roles.is_marketer(request.user) or roles.is_superuser(request.user)):
+        raise Http404("Only marketers have rejected leads to appeal.")
+    leads = selectors.marketer_rejected_leads(marketer=request.user)
+    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
+    forms_by_lead = forms_by_lead or {}
+    rows = [(lead, forms_by_lead.get(lead.pk) or AppealForm(prefix=f"lead-{lead.pk}")) for lead in page]
+    return render(
+        request,
+        "adjudication/rejected_leads.html",
+        {"page": page, "rows": rows, "now": timezone.now()},
+        status=status,
+    )
+
+
+def _visible_lead_or_404(request, pk: int):
+    lead = lead_get_visible(user=request.user, lead_id=pk)
+    if lead is None:
+        raise Http404("No such lead.")
+    return lead
+
+
+@login_required
+@require_POST
+def lead_appeal_submit(request, pk: int):
+    lead = _visible_lead_or_404(request, pk)
+    form = AppealForm(request.POST, prefix=f"lead-{lead.pk}")
+    if form.is_valid():
+        try:
+            case = case_open_appeal(lead=lead, actor=request.user, argument=form.cleaned_data["argument"])
+        except ApplicationError as error:
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, f"Appeal filed: case #{case.pk} is before the judges.")
+            return redirect("case-detail", pk=case.pk)
+    return rejected_leads_page(request, forms_by_lead={lead.pk: form}, status=400)
+
+
+@login_required
+@require_POST
+def lead_concede_submit(request, pk: int):
+    lead = _visible_lead_or_404(request, pk)
+    try:
+        lead_concede(lead=lead, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Conceded: {lead} is back with marketing.")
+    return redirect("rejected-leads")
