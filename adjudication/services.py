@@ -31,7 +31,6 @@ from adjudication.sampling import rejections_eligible_for_sample, rejections_sam
 from adjudication.selectors import case_recusal_reason
 from leadcourt.accounts import roles
 from leadcourt.errors import ActionForbidden, Conflict, GuardFailed, InvalidInput, InvalidTransition
-from leads.deadlines import deadline_after_days
 from leads.locks import lead_lock
 from leads.models import Lead, RulebookVersion
 from leads.selectors import lead_followup_touch_count, rulebook_current
@@ -84,11 +83,7 @@ def _case_open(step: TransitionStep, *, kind: str, sample_month: date | None = N
                 marketer_id=lead.marketer_id,
                 opened_by=step.actor,
                 opened_at=step.now,
-                due_at=deadline_after_days(
-                    step.now,
-                    step.rulebook.review_days,
-                    business_hours_only=step.rulebook.business_hours_only,
-                ),
+                due_at=step.rulebook.review_due(step.now),
                 snapshot=_case_snapshot(lead, step.rulebook, step.from_state),
                 reason_code=lead.rejection_reason_id or "",
                 sample_month=sample_month,
@@ -294,11 +289,7 @@ def _verdict_apply(*, case: Case, lead: Lead, votes: list[Vote], decision: str, 
             step.lead.verdict_follow_up(
                 at=step.now,
                 rep=opinion.reassign_to,
-                followup_due_at=deadline_after_days(
-                    step.now,
-                    step.rulebook.followup_days,
-                    business_hours_only=step.rulebook.business_hours_only,
-                ),
+                followup_due_at=step.rulebook.followup_due(step.now),
             )
         else:
             cause = opinion.cause or (

@@ -9,6 +9,7 @@ guards, call a transition, save, and write the history row.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from leads import permissions
 from leads.criteria import FULL_MASK, criteria_count_expression, mask_to_criteria
+from leads.deadlines import deadline_after_days, deadline_after_hours
 
 
 class LeadState(models.TextChoices):
@@ -233,6 +235,21 @@ class RulebookVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Rulebook v{self.version}"
+
+    # The deadlines this version sets, counted in working time when
+    # ``business_hours_only`` is on (see ``leads.deadlines``).
+
+    def decision_due(self, start: datetime) -> datetime:
+        return deadline_after_hours(start, self.decision_hours, business_hours_only=self.business_hours_only)
+
+    def followup_due(self, start: datetime) -> datetime:
+        return deadline_after_days(start, self.followup_days, business_hours_only=self.business_hours_only)
+
+    def appeal_due(self, start: datetime) -> datetime:
+        return deadline_after_days(start, self.appeal_days, business_hours_only=self.business_hours_only)
+
+    def review_due(self, start: datetime) -> datetime:
+        return deadline_after_days(start, self.review_days, business_hours_only=self.business_hours_only)
 
     def touches_required(self, grade: str) -> int:
         return self.touches_grade_a if grade == "A" else self.touches_grade_b

@@ -34,7 +34,6 @@ from leadcourt.errors import (
 )
 from leads import permissions
 from leads.criteria import criteria_to_mask
-from leads.deadlines import deadline_after_days, deadline_after_hours
 from leads.history import lead_event_record
 from leads.locks import lead_lock
 from leads.models import (
@@ -307,11 +306,7 @@ def lead_qualify(*, lead: Lead, actor, criteria: Iterable[str] | None = None) ->
         step.lead.qualify(
             rep=rep,
             at=step.now,
-            decision_due_at=deadline_after_hours(
-                step.now,
-                step.rulebook.decision_hours,
-                business_hours_only=step.rulebook.business_hours_only,
-            ),
+            decision_due_at=step.rulebook.decision_due(step.now),
         )
         step.record(data={"rep": rep.pk, "criteria_met": _criteria_count(mask)})
     return step.lead
@@ -346,11 +341,7 @@ def lead_recycle(*, lead: Lead, actor, criteria: Iterable[str] | None = None) ->
         step.lead.recycle(
             rep=rep,
             at=step.now,
-            decision_due_at=deadline_after_hours(
-                step.now,
-                step.rulebook.decision_hours,
-                business_hours_only=step.rulebook.business_hours_only,
-            ),
+            decision_due_at=step.rulebook.decision_due(step.now),
         )
         step.record(data={"rep": rep.pk, "criteria_met": _criteria_count(mask)})
     return step.lead
@@ -364,20 +355,10 @@ def lead_accept(*, lead: Lead, actor) -> Lead:
     with lead_transition(lead=lead, actor=actor, name="accept") as step:
         step.lead.accept(
             at=step.now,
-            followup_due_at=deadline_after_days(
-                step.now,
-                step.rulebook.followup_days,
-                business_hours_only=step.rulebook.business_hours_only,
-            ),
+            followup_due_at=step.rulebook.followup_due(step.now),
         )
         step.record()
     return step.lead
-
-
-def _appeal_due(step: TransitionStep) -> datetime:
-    return deadline_after_days(
-        step.now, step.rulebook.appeal_days, business_hours_only=step.rulebook.business_hours_only
-    )
 
 
 def _audit_if_all_rejections_reviewed(step: TransitionStep) -> None:
@@ -396,7 +377,10 @@ def lead_reject(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
     with lead_transition(lead=lead, actor=actor, name="reject") as step:
         reason_code = _reason_resolve(reason, note)
         step.lead.reject(
-            reason=reason_code, note=(note or "").strip(), at=step.now, appeal_due_at=_appeal_due(step)
+            reason=reason_code,
+            note=(note or "").strip(),
+            at=step.now,
+            appeal_due_at=step.rulebook.appeal_due(step.now),
         )
         step.record(reason=reason_code, note=(note or "").strip())
         _audit_if_all_rejections_reviewed(step)
@@ -419,7 +403,10 @@ def lead_return_after_followup(*, lead: Lead, actor, reason: str, note: str = ""
                 extra={"touches_done": done, "touches_required": required},
             )
         step.lead.return_after_followup(
-            reason=reason_code, note=(note or "").strip(), at=step.now, appeal_due_at=_appeal_due(step)
+            reason=reason_code,
+            note=(note or "").strip(),
+            at=step.now,
+            appeal_due_at=step.rulebook.appeal_due(step.now),
         )
         step.record(reason=reason_code, note=(note or "").strip(), data={"touches": done, "grade": grade})
         _audit_if_all_rejections_reviewed(step)
@@ -503,9 +490,7 @@ def lead_reassign(*, lead: Lead, actor, rep, note: str = "") -> Lead:
         locked.assigned_rep = rep
         locked.assigned_at = now
         if locked.state == LeadState.MQL:
-            locked.decision_due_at = deadline_after_hours(
-                now, rulebook.decision_hours, business_hours_only=rulebook.business_hours_only
-            )
+            locked.decision_due_at = rulebook.decision_due(now)
         locked.save()
         lead_event_record(
             lead=locked,

@@ -44,7 +44,6 @@ from leads.deadlines import (
     WORKDAY_START,
     WORKING_HOURS_PER_DAY,
     add_working_time,
-    deadline_after_days,
     organisation_tz,
 )
 from leads.models import (
@@ -890,9 +889,7 @@ class Command(BaseCommand):
             else:
                 reason = reasons[rng.choice(REJECT_REASONS)]
                 note = rng.choice(REJECTION_NOTES[reason.pk])
-                appeal_due = deadline_after_days(
-                    decided, rb.appeal_days, business_hours_only=rb.business_hours_only
-                )
+                appeal_due = rb.appeal_due(decided)
                 values.update(
                     rejection_reason=reason,
                     rejection_note=note,
