@@ -15,22 +15,31 @@ from leads.selectors import rulebook_current
 NON_INDEPENDENT_DEPARTMENTS = (Department.SALES, Department.MARKETING)
 
 
+def case_party_ids(case: Case, lead: Lead | None = None) -> set[int]:
+    """The parties to a case: its rep and marketer as at opening, and the
+    lead's current ones (a reassigned lead brings its new rep in)."""
+    lead = lead or case.lead
+    return {case.rep_id, case.marketer_id, lead.assigned_rep_id, lead.marketer_id} - {None}
+
+
+def judge_barred_by_independence(judge, rulebook: RulebookVersion) -> bool:
+    """With ``independent_judges`` on, sales and marketing judges never decide."""
+    return rulebook.independent_judges and judge.department in NON_INDEPENDENT_DEPARTMENTS
+
+
 def case_recusal_reason(
     *, case: Case, judge, rulebook: RulebookVersion, lead: Lead | None = None
 ) -> str | None:
     """Why ``judge`` may not vote on ``case``, or ``None`` if they may (SPEC §1).
 
-    A judge never decides a case they are a party to: the case's rep or
-    marketer, the lead's current rep or marketer, or the author of a
-    statement. With ``independent_judges`` on, sales and marketing judges
-    never decide.
+    A judge never decides a case they are a party to, nor one in which they
+    wrote a statement; and never at all when barred by the independence rule.
     """
-    lead = lead or case.lead
-    if judge.pk in {case.rep_id, case.marketer_id, lead.assigned_rep_id, lead.marketer_id}:
+    if judge.pk in case_party_ids(case, lead):
         return "You are recused: you are a party to this case (the lead's rep or marketer)."
     if case.statements.filter(author=judge).exists():
         return "You are recused: you wrote a statement in this case."
-    if rulebook.independent_judges and judge.department in NON_INDEPENDENT_DEPARTMENTS:
+    if judge_barred_by_independence(judge, rulebook):
         return (
             "You are recused: the rulebook requires independent judges, and you are in "
             f"{judge.get_department_display().lower()}."
@@ -64,8 +73,7 @@ def review_queue(*, judge) -> QuerySet[Case]:
     Recused cases are left out (parties, statement authors, and with
     ``independent_judges`` every case for a sales or marketing judge).
     """
-    rulebook = rulebook_current()
-    if rulebook.independent_judges and judge.department in NON_INDEPENDENT_DEPARTMENTS:
+    if judge_barred_by_independence(judge, rulebook_current()):
         return Case.objects.none()
     qs = (
         Case.objects.filter(status=CaseStatus.OPEN)

@@ -28,7 +28,7 @@ from adjudication.models import (
     Vote,
 )
 from adjudication.sampling import rejections_eligible_for_sample, rejections_sample_pick, sample_cutoff
-from adjudication.selectors import case_recusal_reason
+from adjudication.selectors import case_party_ids, case_recusal_reason
 from leadcourt.accounts import roles
 from leadcourt.errors import ActionForbidden, Conflict, GuardFailed, InvalidInput, InvalidTransition
 from leads.locks import lead_lock
@@ -177,8 +177,7 @@ def case_statement_add(*, case: Case, actor, text: str) -> Statement:
     with transaction.atomic():
         lead = lead_lock(case.lead_id)
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        parties = {locked.rep_id, locked.marketer_id, lead.assigned_rep_id, lead.marketer_id} - {None}
-        if actor.pk not in parties:
+        if actor.pk not in case_party_ids(locked, lead):
             raise ActionForbidden("Only the parties to a case (its rep and marketer) may add statements.")
         if locked.status != CaseStatus.OPEN:
             raise InvalidTransition(

@@ -24,6 +24,7 @@ from leadcourt.errors import ApplicationError
 from leadcourt.form_errors import form_add_service_error
 from leads.criteria import Criterion
 from leads.models import LeadState
+from leads.rulebook_display import rulebook_rules
 from leads.selectors import lead_get_visible, lead_touches, rulebook_current
 from leads.services import lead_concede
 
@@ -45,22 +46,13 @@ RULES_BY_KIND = {
 }
 
 
-def _rules_excerpt(kind: str, rulebook) -> list[dict]:
-    excerpt = []
-    for name in RULES_BY_KIND[kind]:
-        field = rulebook._meta.get_field(name)
-        value = getattr(rulebook, f"get_{name}_display")() if field.choices else getattr(rulebook, name)
-        if isinstance(value, bool):
-            value = "on" if value else "off"
-        excerpt.append({"name": name, "value": value, "help": field.help_text})
-    return excerpt
-
-
 @login_required
 def review_queue_page(request):
     """Judges: the open cases they may decide. Everyone else: their cases."""
     user = request.user
-    if roles.is_judge(user):
+    rulebook = rulebook_current()
+    is_judge = roles.is_judge(user)
+    if is_judge:
         cases = selectors.review_queue(judge=user)
         heading = "Review queue"
     else:
@@ -73,11 +65,9 @@ def review_queue_page(request):
         {
             "heading": heading,
             "page": page,
-            "rulebook": rulebook_current(),
+            "rulebook": rulebook,
             "now": timezone.now(),
-            "independent_recusal": roles.is_judge(user)
-            and rulebook_current().independent_judges
-            and user.department in selectors.NON_INDEPENDENT_DEPARTMENTS,
+            "independent_recusal": is_judge and selectors.judge_barred_by_independence(user, rulebook),
         },
     )
 
@@ -93,14 +83,13 @@ def _case_page(request, case, *, verdict_form=None, statement_form=None, status=
     user = request.user
     rulebook = rulebook_current()
     lead = case.lead
+    votes = list(selectors.case_votes(case=case))
     recusal = None
     may_vote = False
     if case.status == CaseStatus.OPEN and (roles.is_judge(user) or roles.is_superuser(user)):
         recusal = selectors.case_recusal_reason(case=case, judge=user, rulebook=rulebook)
-        votes_by_me = [v for v in selectors.case_votes(case=case) if v.judge_id == user.pk]
-        may_vote = recusal is None and not votes_by_me
-    parties = {case.rep_id, case.marketer_id, lead.assigned_rep_id, lead.marketer_id} - {None}
-    is_party = user.pk in parties
+        may_vote = recusal is None and all(vote.judge_id != user.pk for vote in votes)
+    is_party = user.pk in selectors.case_party_ids(case)
     met = set(lead.criteria)
     return render(
         request,
@@ -110,10 +99,10 @@ def _case_page(request, case, *, verdict_form=None, statement_form=None, status=
             "lead": lead,
             "criteria": [(c.value, c.label, c.value in met) for c in Criterion],
             "statements": selectors.case_statements(case=case),
-            "votes": selectors.case_votes(case=case),
+            "votes": votes,
             "touches": lead_touches(lead=lead),
             "precedents": selectors.case_precedents(case=case),
-            "rules": _rules_excerpt(case.kind, rulebook),
+            "rules": rulebook_rules(rulebook, RULES_BY_KIND[case.kind]),
             "state_before": LeadState(case.snapshot.get("state_before", lead.state)).label,
             "rulebook": rulebook,
             "now": timezone.now(),

@@ -3,7 +3,8 @@
 Each predicate takes ``(lead, user)`` so it can serve as django-fsm's
 ``permission=`` on the model, as the service-layer check, and as the
 "allowed transitions for the caller" list in pages and the API. Superusers may
-do everything (SPEC §1).
+do everything (SPEC §1). Who may *see* a lead is a queryset rule, kept in
+``selectors.leads_visible_to``.
 """
 
 from __future__ import annotations
@@ -13,21 +14,6 @@ from leadcourt.accounts import roles
 
 def _superuser(user) -> bool:
     return roles.is_superuser(user)
-
-
-def may_view_lead(lead, user) -> bool:
-    """Reps see the leads assigned to them; marketers and managers see all;
-    judges see the leads of cases (the adjudication app widens this)."""
-    if _superuser(user) or roles.is_marketer(user) or roles.is_manager(user):
-        return True
-    if roles.is_sales_rep(user) and lead.assigned_rep_id == user.pk:
-        return True
-    return roles.is_judge(user) and lead_has_case(lead)
-
-
-def lead_has_case(lead) -> bool:
-    # Cases live in the adjudication app; a lead reaches a judge only there.
-    return lead.cases.exists()
 
 
 def is_marketer(lead, user) -> bool:

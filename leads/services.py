@@ -51,7 +51,7 @@ from leads.models import (
     TouchOutcome,
 )
 from leads.routing import rep_for_lead
-from leads.selectors import lead_followup_touch_count, rulebook_current
+from leads.selectors import lead_allowed_transitions, lead_followup_touch_count, rulebook_current
 
 # A touch may be logged a little "in the future" to absorb clock skew between
 # the rep's device and the server, but no more.
@@ -116,7 +116,7 @@ def lead_ensure_may(*, lead: Lead, actor, name: str) -> None:
 def lead_ensure_state_allows(*, lead: Lead, actor, name: str) -> None:
     meta = getattr(Lead, name)._django_fsm
     if not meta.has_transition(lead.state):
-        allowed = [t.name for t in lead.get_available_user_state_transitions(actor)]
+        allowed = lead_allowed_transitions(lead=lead, user=actor)
         raise InvalidTransition(
             f"'{name}' is not possible while the lead is '{lead.get_state_display()}'.",
             state=lead.state,
@@ -478,7 +478,7 @@ def lead_reassign(*, lead: Lead, actor, rep, note: str = "") -> Lead:
                 f"Only open leads (MQL, SAL, SQL) can be reassigned; this one is "
                 f"'{locked.get_state_display()}'.",
                 state=locked.state,
-                allowed=[t.name for t in locked.get_available_user_state_transitions(actor)],
+                allowed=lead_allowed_transitions(lead=locked, user=actor),
             )
         if rep is None or not roles.active_users_with_role(roles.SALES_REP).filter(pk=rep.pk).exists():
             raise InvalidInput({"rep": "Choose an active sales rep."})
@@ -521,7 +521,7 @@ def lead_touch_log(
             raise InvalidTransition(
                 f"Touches can be logged on open leads only; this one is '{locked.get_state_display()}'.",
                 state=locked.state,
-                allowed=[t.name for t in locked.get_available_user_state_transitions(actor)],
+                allowed=lead_allowed_transitions(lead=locked, user=actor),
             )
         now = timezone.now()
         errors: dict[str, str] = {}
