@@ -6,6 +6,7 @@ from leadcourt.health import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("leadcourt.api.urls")),
     path("", include("adjudication.urls")),
     path("", include("leads.urls")),
 ]
