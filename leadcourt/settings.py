@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "leadcourt.accounts.context_processors.roles",
+                "leadcourt.navigation.navigation",
             ],
         },
     },
