@@ -31,6 +31,7 @@ from adjudication.sampling import rejections_eligible_for_sample, rejections_sam
 from adjudication.selectors import case_party_ids, case_recusal_reason
 from leadcourt.accounts import roles
 from leadcourt.errors import ActionForbidden, Conflict, GuardFailed, InvalidInput, InvalidTransition
+from leadcourt.notifications import events as notify
 from leads.locks import lead_lock
 from leads.models import Lead, RulebookVersion
 from leads.selectors import lead_followup_touch_count, rulebook_current
@@ -93,6 +94,7 @@ def _case_open(step: TransitionStep, *, kind: str, sample_month: date | None = N
         # even though the state check passed: someone else opened it first.
         raise Conflict("This lead already has an open case.", code="case_already_open") from exc
     step.record(data={"case": case.pk, "kind": kind})
+    notify.case_opened(case=case, rulebook=step.rulebook, party_ids=case_party_ids(case, lead))
     return case
 
 
@@ -316,6 +318,7 @@ def _verdict_apply(*, case: Case, lead: Lead, votes: list[Vote], decision: str, 
                 "dissent": sum(1 for v in votes if v.decision != decision),
             },
         )
+        notify.case_decided(case=case, lead=step.lead, party_ids=case_party_ids(case, step.lead), actor=judge)
 
 
 # --- the monthly sample ------------------------------------------------------------

@@ -13,3 +13,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadcourt.settings")
 app = Celery("leadcourt")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Packages inside an app with their own tasks.py (not found by the line above).
+app.autodiscover_tasks(["leads.imports"])

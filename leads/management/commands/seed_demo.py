@@ -37,6 +37,7 @@ from faker import Faker
 from adjudication import services as court
 from leadcourt.accounts import roles
 from leadcourt.accounts.models import Department, User
+from leadcourt.notifications.services import notifications_muted
 from leads import services
 from leads.criteria import CODES, criteria_to_mask
 from leads.deadlines import (
@@ -380,9 +381,15 @@ class Command(BaseCommand):
         self.segments = self._seed_segments()
         self.campaigns = self._seed_campaigns()
 
-        replayed = self._seed_service_driven_leads(min(leads, SERVICE_DRIVEN_MAX))
-        bulk = self._seed_bulk_leads(SERVICE_DRIVEN_MAX + 1, leads) if leads > SERVICE_DRIVEN_MAX else 0
+        # Months of replayed history are not news: nobody gets mail for them.
+        with notifications_muted():
+            replayed = self._seed_service_driven_leads(min(leads, SERVICE_DRIVEN_MAX))
+            bulk = self._seed_bulk_leads(SERVICE_DRIVEN_MAX + 1, leads) if leads > SERVICE_DRIVEN_MAX else 0
         self.stdout.write(f"Leads created: {replayed} through the services, {bulk} in bulk.")
+        # The dashboards read precomputed snapshots: fill them for the whole demo history.
+        from metrics.jobs import metrics_snapshots
+
+        self.stdout.write(f"Metric snapshots: {metrics_snapshots(full=True)}")
         self._print_summary()
 
     # --- reference data -----------------------------------------------------------

@@ -1,0 +1,157 @@
+"""The scheduled jobs of the judicial branch (SPEC §8): escalating overdue
+cases and the monthly sample. See ``leads/jobs.py`` for the shared shape."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from adjudication.models import Case, CaseStatus
+from adjudication.sampling import previous_month
+from adjudication.services import monthly_sample_open_cases
+from leadcourt.accounts import roles
+from leadcourt.jobs.batches import DEFAULT_BATCH_SIZE
+from leadcourt.jobs.report import JobReport
+from leadcourt.notifications import events as notify
+from leadcourt.notifications.services import notifications_requeue_stale
+from leads.models import Lead, LeadEvent, ReviewMode
+from leads.selectors import rulebook_current
+
+ESCALATION_TRANSITION = "case_escalated"
+
+
+def _escalation_recipient_ids() -> list[int]:
+    """Every active judge and manager (SPEC §6)."""
+    return sorted(
+        set(roles.active_users_with_role(roles.JUDGE).values_list("pk", flat=True))
+        | set(roles.active_users_with_role(roles.MANAGER).values_list("pk", flat=True))
+    )
+
+
+def _escalate_batch(
+    *, case_rows: list[tuple[int, int]], now, system, rulebook, recipients
+) -> tuple[int, int]:
+    """Escalate the still-overdue cases among ``case_rows`` ((case id, lead id)).
+
+    Lock order as everywhere: the leads, then the cases, each ``SKIP
+    LOCKED`` so that a verdict in progress (which holds the lead) or another
+    worker's batch is passed over rather than waited for. The compare-and-set
+    on ``escalated_at`` makes each case escalate once.
+    """
+    lead_ids = [lead_id for _, lead_id in case_rows]
+    locked_leads = set(
+        Lead.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=lead_ids)
+        .values_list("pk", flat=True)
+    )
+    cases = list(
+        Case.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("lead")
+        .filter(
+            pk__in=[case_id for case_id, lead_id in case_rows if lead_id in locked_leads],
+            status=CaseStatus.OPEN,
+            due_at__lt=now,
+            escalated_at__isnull=True,
+        )
+        .order_by("pk")
+    )
+    if not cases:
+        return 0, 0
+    Case.objects.filter(pk__in=[case.pk for case in cases], escalated_at__isnull=True).update(
+        escalated_at=now
+    )
+    # The lead's timeline shows that its case was escalated, by whom (the system) and when.
+    LeadEvent.objects.bulk_create(
+        LeadEvent(
+            lead=case.lead,
+            transition=ESCALATION_TRANSITION,
+            from_state=case.lead.state,
+            to_state=case.lead.state,
+            actor=system,
+            occurred_at=now,
+            rulebook_version=rulebook,
+            data={"case": case.pk, "due_at": case.due_at.isoformat()},
+        )
+        for case in cases
+    )
+    notified = notify.cases_overdue(cases=cases, recipient_ids=recipients)
+    return len(cases), notified
+
+
+def escalate_cases() -> JobReport:
+    """Escalate open cases past their review deadline: notify every judge and
+    manager, once per case, and record it in the lead's history. Also
+    re-queues notifications whose delivery task never ran (broker outage)."""
+    now = timezone.now()
+    system = roles.system_actor()
+    rulebook = rulebook_current()
+    recipients = _escalation_recipient_ids()
+    overdue = Case.objects.filter(status=CaseStatus.OPEN, due_at__lt=now, escalated_at__isnull=True)
+    escalated = notified = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            case_rows = list(
+                overdue.filter(pk__gt=last_pk)
+                .order_by("pk")
+                .values_list("pk", "lead_id")[:DEFAULT_BATCH_SIZE]
+            )
+            if not case_rows:
+                break
+            done, told = _escalate_batch(
+                case_rows=case_rows, now=now, system=system, rulebook=rulebook, recipients=recipients
+            )
+            escalated += done
+            notified += told
+        last_pk = case_rows[-1][0]
+    requeued = notifications_requeue_stale()
+    summary = (
+        f"escalated {escalated} overdue case{'' if escalated == 1 else 's'}, "
+        f"sent {notified} notification{'' if notified == 1 else 's'} to judges and managers"
+    )
+    if requeued:
+        summary += f"; re-queued {requeued} undelivered notifications"
+    return JobReport(
+        job="escalate_cases",
+        summary=summary,
+        counts={"escalated": escalated, "notifications": notified, "requeued": requeued},
+    )
+
+
+def monthly_sample() -> JobReport:
+    """Review mode ``monthly_sample``: open audit cases for the reproducible
+    sample of last month's unappealed rejections (SPEC §6). In any other
+    review mode it does nothing and says so.
+
+    Last month is the month before today in the organisation's time zone, so
+    a run by hand on any day of March samples February, the same sample the
+    scheduled run on 1 March took (the service skips leads already audited).
+    """
+    rulebook = rulebook_current()
+    if rulebook.review_mode != ReviewMode.MONTHLY_SAMPLE:
+        return JobReport(
+            job="monthly_sample",
+            summary=(
+                f"review mode is '{rulebook.review_mode}', not '{ReviewMode.MONTHLY_SAMPLE}': no sample taken"
+            ),
+            counts={"eligible": 0, "picked": 0, "cases_opened": 0, "skipped": 0},
+        )
+    month = previous_month(timezone.localdate())
+    result = monthly_sample_open_cases(month=month, actor=roles.system_actor())
+    opened = len(result.opened)
+    summary = (
+        f"sampled {len(result.picked)} of {result.eligible} unappealed rejections of {month:%B %Y}, "
+        f"opened {opened} audit case{'' if opened == 1 else 's'}"
+    )
+    if result.skipped:
+        summary += f" ({len(result.skipped)} skipped: already audited or no longer rejected)"
+    return JobReport(
+        job="monthly_sample",
+        summary=summary,
+        counts={
+            "eligible": result.eligible,
+            "picked": len(result.picked),
+            "cases_opened": opened,
+            "skipped": len(result.skipped),
+        },
+    )

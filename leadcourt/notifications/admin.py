@@ -1,0 +1,33 @@
+"""Admin: the notification log (read-only: rows are written by services and
+jobs, and their keys keep mail from going out twice) and users' opt-outs."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from leadcourt.notifications.models import OPTIONAL_KINDS, Notification, NotificationOptOut
+from leads.admin import ReadOnlyAdminMixin
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "kind", "recipient", "status", "sent_at", "subject")
+    list_filter = ("kind", "status")
+    search_fields = ("recipient__username", "recipient__email", "key", "subject")
+    date_hierarchy = "created_at"
+    list_select_related = ("recipient",)
+    raw_id_fields = ("recipient", "lead", "case")
+
+
+@admin.register(NotificationOptOut)
+class NotificationOptOutAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "user__email")
+    raw_id_fields = ("user",)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        # Essential kinds cannot be turned off (a database constraint too).
+        if db_field.name == "kind":
+            kwargs["choices"] = [(kind.value, kind.label) for kind in OPTIONAL_KINDS]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)

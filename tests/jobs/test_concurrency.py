@@ -1,0 +1,114 @@
+"""Jobs on several workers at once, on real PostgreSQL row locks (SPEC §8:
+"safe to run on several workers at once").
+
+These tests commit (``transaction=True``) so each thread sees the others'
+work; see tests/adjudication/test_concurrency.py for why the module also
+restores the migrated data afterwards.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+
+from adjudication import jobs as court_jobs
+from adjudication.models import Case, CaseKind
+from leadcourt.errors import InvalidTransition
+from leadcourt.notifications.models import Notification, NotificationKind
+from leads import jobs, services
+from leads.models import Lead, LeadEvent, LeadState
+from tests import factories
+from tests.adjudication.builders import appeal_case
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("migrated_data_restored"),
+]
+
+OVERDUE_LEADS = 24
+
+
+def run_at_once(*calls):
+    """Run each call in its own thread, released together; return what each
+    returned or raised, in order. Each thread closes its own connection."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=5)
+            outcomes[index] = call()
+        except BaseException as exc:  # reported to the test, whatever it is
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "a thread is stuck (deadlock?)"
+    return outcomes
+
+
+@pytest.fixture
+def small_batches():
+    # Small batches so that the two sweeps interleave over the same rows.
+    with mock.patch("leadcourt.jobs.batches.DEFAULT_BATCH_SIZE", 4):
+        yield
+
+
+def test_two_decision_sweeps_racing_open_exactly_one_case_per_overdue_lead(
+    clock, marketer, rep, small_batches
+):
+    leads = [factories.mql(marketer, rep) for _ in range(OVERDUE_LEADS)]
+    clock.set(leads[-1].decision_due_at + timedelta(minutes=1))
+
+    reports = run_at_once(jobs.sweep_decisions, jobs.sweep_decisions)
+
+    assert not [r for r in reports if isinstance(r, BaseException)], reports
+    assert sum(report.counts["flagged"] for report in reports) == OVERDUE_LEADS
+    per_lead = Case.objects.values("lead").annotate(n=Count("pk"))
+    assert sorted(row["lead"] for row in per_lead) == sorted(lead.pk for lead in leads)
+    assert {row["n"] for row in per_lead} == {1}
+    assert set(Case.objects.values_list("kind", flat=True)) == {CaseKind.IGNORED}
+    assert LeadEvent.objects.filter(transition="flag_ignored").count() == OVERDUE_LEADS
+    assert set(Lead.objects.filter(pk__in=[lead.pk for lead in leads]).values_list("state", flat=True)) == {
+        LeadState.IN_REVIEW
+    }
+
+
+def test_a_sweep_and_the_rep_deciding_at_once_leave_exactly_one_outcome(clock, marketer, rep):
+    lead = factories.mql(marketer, rep)
+    clock.set(lead.decision_due_at + timedelta(minutes=1))
+
+    sweep, accept = run_at_once(jobs.sweep_decisions, lambda: services.lead_accept(lead=lead, actor=rep))
+
+    lead.refresh_from_db()
+    if lead.state == LeadState.SAL:  # the rep was first: nothing to flag
+        assert sweep.counts["flagged"] == 0
+        assert not Case.objects.exists()
+    else:  # the sweep was first: the rep is told the lead is now in review
+        assert lead.state == LeadState.IN_REVIEW
+        assert isinstance(accept, InvalidTransition)
+        assert Case.objects.filter(lead=lead).count() == 1
+
+
+def test_two_escalations_racing_notify_once_per_case_and_person(clock, marketer, rep, judge, manager):
+    cases = [appeal_case(marketer, rep) for _ in range(6)]
+    clock.set(cases[-1].due_at + timedelta(minutes=1))
+
+    reports = run_at_once(court_jobs.escalate_cases, court_jobs.escalate_cases)
+
+    assert not [r for r in reports if isinstance(r, BaseException)], reports
+    assert sum(report.counts["escalated"] for report in reports) == len(cases)
+    overdue = Notification.objects.filter(kind=NotificationKind.CASE_OVERDUE)
+    assert overdue.count() == len(cases) * 2
+    assert LeadEvent.objects.filter(transition="case_escalated").count() == len(cases)
