@@ -23,7 +23,7 @@ COPY . .
 RUN DEBUG=false SECRET_KEY=collectstatic-build-step-only-not-a-real-key ALLOWED_HOSTS=localhost \
         python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin leadcourt \
-    && mkdir -p var \
+    && mkdir -p var/media \
     && chown -R leadcourt:leadcourt var
 
 USER leadcourt

@@ -8,15 +8,18 @@ history (``LeadEvent``) and touches are records, shown but never edited.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from leadcourt.accounts import roles
-from leadcourt.errors import ApplicationError
+from leadcourt.errors import ApplicationError, InvalidInput
 from leads import services
 from leads.criteria import Criterion, criteria_to_mask
 from leads.models import (
@@ -24,6 +27,7 @@ from leads.models import (
     CampaignStatus,
     Lead,
     LeadEvent,
+    LeadImport,
     ReasonCode,
     RulebookVersion,
     Segment,
@@ -149,28 +153,40 @@ def _run_transition(
     service: Callable[..., Lead],
     done: str,
 ) -> None:
-    """Run ``service`` on each selected lead, as the admin user, each in its
-    own transaction (the service's): one refusal does not undo the others.
+    """Run a lead service on each selected lead (see ``_run_on_each``)."""
+    _run_on_each(modeladmin, request, queryset, lambda lead, actor: service(lead=lead, actor=actor), done)
 
-    Reports what succeeded and, per lead, why anything was refused; an
+
+def _run_on_each(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    run: Callable[[object, object], object],
+    done: str,
+) -> None:
+    """Run ``run(item, actor)`` on each selected row, as the admin user, each
+    in its own transaction (the service's): one refusal does not undo the others.
+
+    Reports what succeeded and, per row, why anything was refused; an
     ``ApplicationError`` is a message, never a server error.
     """
+    noun = queryset.model._meta
     succeeded: list[str] = []
     refused: list[str] = []
-    for lead in queryset.order_by("pk"):
+    for item in queryset.order_by("pk"):
         try:
-            service(lead=lead, actor=request.user)
+            run(item, request.user)
         except ApplicationError as exc:
-            refused.append(f"{lead} (#{lead.pk}): {exc.message}")
+            refused.append(f"{item} (#{item.pk}): {exc.message}")
         else:
-            succeeded.append(f"{lead} (#{lead.pk})")
+            succeeded.append(f"{item} (#{item.pk})")
     if succeeded:
         names = ", ".join(succeeded[:MESSAGE_NAMES_SHOWN])
         more = len(succeeded) - MESSAGE_NAMES_SHOWN
+        what = noun.verbose_name if len(succeeded) == 1 else noun.verbose_name_plural
         modeladmin.message_user(
             request,
-            f"{done} {len(succeeded)} lead{'s' if len(succeeded) != 1 else ''}: {names}"
-            + (f" and {more} more." if more > 0 else "."),
+            f"{done} {len(succeeded)} {what}: {names}" + (f" and {more} more." if more > 0 else "."),
             messages.SUCCESS,
         )
     for line in refused[:MESSAGE_NAMES_SHOWN]:
@@ -348,27 +364,28 @@ class SegmentAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-CAMPAIGN_FORECAST_FIELDS = ("forecast_leads", "forecast_mqls", "forecast_revenue", "budget")
-
-
 class CampaignAdminForm(forms.ModelForm):
+    """The fields a marketer edits; the status moves only through the actions
+    (Go live / End), which run the same services as the campaign pages."""
+
     class Meta:
         model = Campaign
-        fields = ("name", "source", "marketer", "status", "starts_on", "ends_on", *CAMPAIGN_FORECAST_FIELDS)
+        fields = services.CAMPAIGN_FIELDS
 
     def clean(self):
-        """A campaign needs its forecast before it goes live (SPEC §7); say so
-        on the missing fields rather than let the database constraint refuse."""
+        # The campaign services' own field rules, so their refusals show next
+        # to the fields; save_model then runs the service, which checks again
+        # under the row lock.
         cleaned = super().clean()
-        if cleaned.get("status") and cleaned["status"] != CampaignStatus.DRAFT:
-            for name in CAMPAIGN_FORECAST_FIELDS:
-                if cleaned.get(name) is None and name not in self.errors:
-                    self.add_error(
-                        name, "Required before the campaign goes live: leads, MQLs, revenue and budget."
-                    )
-        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
-        if starts_on and ends_on and ends_on < starts_on:
-            self.add_error("ends_on", "The campaign cannot end before it starts.")
+        if not self.errors:
+            proposed = copy.copy(self.instance)
+            for name in services.CAMPAIGN_FIELDS:
+                setattr(proposed, name, cleaned.get(name))
+            try:
+                services.campaign_fields_check(proposed)
+            except InvalidInput as exc:
+                for field, problems in exc.errors.items():
+                    self.add_error(field if field in self.fields else None, problems)
         return cleaned
 
 
@@ -390,15 +407,62 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ("status", "source")
     search_fields = ("name", "source")
     list_select_related = ("marketer",)
+    readonly_fields = ("status",)
     fieldsets = (
         (None, {"fields": ("name", "source", "marketer", "status", ("starts_on", "ends_on"))}),
-        ("Forecast (required to go live)", {"fields": CAMPAIGN_FORECAST_FIELDS}),
+        ("Forecast (required to go live)", {"fields": services.CAMPAIGN_FORECAST_FIELDS}),
     )
+    actions = ("launch", "end")
+
+    def has_delete_permission(self, request, obj=None):
+        # Leads and the ROI dashboard refer to campaigns; an ended one is a record.
+        return False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "marketer":
             kwargs["queryset"] = roles.active_users_with_role(roles.MARKETER)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == CampaignStatus.ENDED:
+            return ("status", *services.CAMPAIGN_FIELDS)  # an ended campaign is a record
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change:
+            saved = services.campaign_update(campaign=obj, actor=request.user, **values)
+        else:
+            saved = services.campaign_create(actor=request.user, **values)
+        obj.pk, obj.status = saved.pk, saved.status
+
+    # The campaign services write the campaign's history (Django's admin log)
+    # themselves; logging here as well would show every change twice.
+    def log_addition(self, request, obj, message):
+        return None
+
+    def log_change(self, request, obj, message):
+        return None
+
+    @admin.action(description="Go live (needs the complete forecast)", permissions=["change"])
+    def launch(self, request, queryset):
+        _run_on_each(
+            self,
+            request,
+            queryset,
+            lambda item, actor: services.campaign_launch(campaign=item, actor=actor),
+            "Launched",
+        )
+
+    @admin.action(description="End the campaign", permissions=["change"])
+    def end(self, request, queryset):
+        _run_on_each(
+            self,
+            request,
+            queryset,
+            lambda item, actor: services.campaign_end(campaign=item, actor=actor),
+            "Ended",
+        )
 
 
 @admin.register(ReasonCode)
@@ -522,3 +586,49 @@ class RulebookVersionAdmin(admin.ModelAdmin):
         obj.created_at = version.created_at
         obj._state.adding = False
         obj._state.db = version._state.db
+
+
+# A bad file can refuse every row; the admin shows the first ones, the import
+# page (lead-import-detail) pages through all of them.
+ROW_ERRORS_IN_ADMIN = 200
+
+
+@admin.register(LeadImport)
+class LeadImportAdmin(admin.ModelAdmin):
+    """Read-only: imports are started from the import page, the API or
+    ``manage.py import_leads``, which run the import service."""
+
+    list_display = (
+        "pk",
+        "file_name",
+        "actor",
+        "status",
+        "total_rows",
+        "created_count",
+        "existing_count",
+        "refused_count",
+        "created_at",
+    )
+    list_filter = ("status", "preset")
+    search_fields = ("file_name", "actor__username")
+    list_select_related = ("actor",)
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*(field.name for field in LeadImport._meta.fields), "first_row_errors"]
+
+    @admin.display(description="Row errors (first 200)")
+    def first_row_errors(self, obj: LeadImport) -> str:
+        errors = obj.row_errors.order_by("row_number", "field")[:ROW_ERRORS_IN_ADMIN]
+        return (
+            format_html_join(
+                mark_safe("<br>"), "row {}, {}: {}", ((e.row_number, e.field, e.message) for e in errors)
+            )
+            or "—"
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

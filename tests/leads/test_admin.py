@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.test import RequestFactory
 from django.urls import reverse
@@ -13,6 +14,7 @@ from adjudication.models import Case, Statement, Vote
 from adjudication.services import case_open_appeal, case_verdict_render
 from leadcourt.accounts.models import User
 from leads import services
+from leads.imports.services import lead_import_run, lead_import_start
 from leads.models import (
     Campaign,
     CampaignStatus,
@@ -25,6 +27,7 @@ from leads.models import (
 )
 from tests.conftest import make_user
 from tests.factories import inquiry, mql, rejected, sal
+from tests.imports.conftest import csv_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +49,14 @@ def one_of_everything(marketer, rep, judge):
     services.lead_touch_log(lead=lead, actor=rep, channel="call", outcome="connected")
     case = case_open_appeal(lead=rejected(marketer, rep), actor=marketer, argument="They have budget.")
     case_verdict_render(case=case, actor=judge, decision="uphold", rationale="No budget.", finding="none")
+    started = lead_import_start(
+        actor=marketer,
+        file=upload(
+            csv_bytes(["Prospect ID", "Lead Source", "Country"], [["p-1", "Google", "India"], ["", "", ""]])
+        ),
+        enqueue=False,
+    )
+    lead_import_run(import_id=started.pk)
 
 
 def _registered_models():
@@ -198,35 +209,63 @@ def test_leads_cannot_be_added_or_deleted_in_the_admin(admin_client, marketer):
 # --- campaigns ------------------------------------------------------------------------------
 
 
-def test_a_campaign_cannot_go_live_without_its_forecast(admin_client, marketer):
+def test_the_go_live_action_refuses_a_campaign_without_its_forecast(admin_client, marketer):
     response = admin_client.post(
-        _url(Campaign, "add"),
-        {"name": "Launch", "source": "Webinar", "marketer": marketer.pk, "status": CampaignStatus.LIVE},
+        _url(Campaign, "add"), {"name": "Launch", "source": "Webinar", "marketer": marketer.pk}
+    )
+    assert response.status_code == 302
+    campaign = Campaign.objects.get(name="Launch")
+    assert campaign.status == CampaignStatus.DRAFT
+
+    response = admin_client.post(
+        _url(Campaign, "changelist"), {"action": "launch", "_selected_action": [campaign.pk]}, follow=True
     )
 
-    assert response.status_code == 200
-    errors = response.context["adminform"].form.errors
-    assert set(errors) == {"forecast_leads", "forecast_mqls", "forecast_revenue", "budget"}
-    assert not Campaign.objects.exists()
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.DRAFT
+    refusal = [str(m) for m in response.context["messages"]]
+    assert any("Not done" in line and "forecast" in line.lower() for line in refusal), refusal
 
 
-def test_a_campaign_with_its_forecast_goes_live(admin_client, marketer):
-    response = admin_client.post(
+def test_a_campaign_with_its_forecast_goes_live_through_the_action(admin_client, marketer):
+    admin_client.post(
         _url(Campaign, "add"),
         {
             "name": "Launch",
             "source": "Webinar",
             "marketer": marketer.pk,
-            "status": CampaignStatus.LIVE,
             "forecast_leads": 100,
             "forecast_mqls": 40,
             "forecast_revenue": "250000",
             "budget": "15000",
         },
     )
+    campaign = Campaign.objects.get(name="Launch")
 
-    assert response.status_code == 302
-    assert Campaign.objects.get(name="Launch").status == CampaignStatus.LIVE
+    admin_client.post(_url(Campaign, "changelist"), {"action": "launch", "_selected_action": [campaign.pk]})
+
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.LIVE
+    # The service wrote the history once; the admin did not log it a second time.
+    assert LogEntry.objects.filter(object_id=str(campaign.pk)).count() == 2  # created, launched
+
+
+def test_the_campaign_form_shows_the_services_refusal_next_to_the_field(admin_client, marketer):
+    response = admin_client.post(
+        _url(Campaign, "add"),
+        {
+            "name": "Launch",
+            "marketer": marketer.pk,
+            "budget": "-5",
+            "starts_on": "2026-05-02",
+            "ends_on": "2026-05-01",
+        },
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "budget" in errors and "ends_on" in errors
+    assert not Campaign.objects.exists()
 
 
 # --- the rulebook ------------------------------------------------------------------------------

@@ -1,0 +1,234 @@
+"""Benchmark of the CSV import against PostgreSQL's COPY of the same file.
+
+    make bench            (or: DATABASE_URL=postgres://… .venv/bin/python bench/import_bench.py)
+
+Against PostgreSQL (``DATABASE_URL``, default the ``leadcourt_bench``
+database on 127.0.0.1, created if missing and migrated):
+
+1. empties the lead tables, then imports the real X Education export through
+   the real import path (``lead_import_start`` + ``lead_import_run``, as the
+   Celery task runs it, chunks of ``CHUNK_SIZE``);
+2. imports the same file again (it must create 0 leads);
+3. COPYs the same file into a scratch table of text columns (psycopg 3
+   ``cursor.copy``), three times, keeping the median: the floor of what
+   PostgreSQL can ingest from this file on this machine at this moment.
+
+It prints rows, seconds and rows/s for each and the ratio import / COPY.
+The machines are shared and noisy: read the ratio, measured in one run, not
+the absolute times. Exits non-zero if the import does not do what the tests
+promise (every row created the first time, none the second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://leadcourt:leadcourt@127.0.0.1:5432/leadcourt_bench"
+SHARED_DATA = Path(os.environ.get("LEADCOURT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+DEFAULT_FILE = SHARED_DATA / "x-education-leads.csv"
+BENCH_USERNAME = "bench_marketer"
+
+
+def database_ensure(url: str) -> str:
+    """Create the database named in ``url`` if it does not exist; return its name."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            print(f"creating database {name}")
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return name
+
+
+def django_setup(url: str, media_root: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    # The stored copies of the uploads go to a temporary folder, not var/.
+    os.environ["MEDIA_ROOT"] = media_root
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadcourt.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def tables_empty() -> None:
+    """An empty database for the first import: no leads, no history, no runs.
+
+    TRUNCATE, not DELETE: the history table refuses row deletes (migration
+    0003), and CASCADE empties what refers to leads (cases, touches…)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE leads_leadimportrowerror, leads_leadimport, leads_leadevent, leads_lead "
+            "RESTART IDENTITY CASCADE"
+        )
+
+
+def bench_actor():
+    from django.contrib.auth.models import Group
+
+    from leadcourt.accounts import roles
+    from leadcourt.accounts.models import User
+
+    user, _ = User.objects.get_or_create(username=BENCH_USERNAME, defaults={"first_name": "Bench"})
+    user.groups.add(Group.objects.get(name=roles.MARKETER))
+    return user
+
+
+def timed_import(actor, path: Path, preset: str) -> tuple[object, float, float]:
+    """(finished run, seconds to check and store the upload, seconds to import its rows)."""
+    from django.core.files import File
+
+    from leads.imports.services import lead_import_run, lead_import_start
+
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        lead_import = lead_import_start(
+            actor=actor, file=File(handle, name=path.name), preset=preset, enqueue=False
+        )
+    stored = time.perf_counter()
+    run = lead_import_run(import_id=lead_import.pk)
+    finished = time.perf_counter()
+    return run, stored - started, finished - stored
+
+
+def timed_copy(path: Path) -> tuple[int, float]:
+    """COPY the file into a fresh scratch table with one text column per header."""
+    import csv
+
+    from django.db import connection, transaction
+    from psycopg import sql
+
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        headers = next(csv.reader(handle))
+    columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(h)) for h in headers)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy_scratch")
+        cursor.execute(
+            sql.SQL("CREATE UNLOGGED TABLE bench_copy_scratch ({})")
+            .format(columns)
+            .as_string(connection.connection)
+        )
+        started = time.perf_counter()
+        with (
+            path.open("rb") as handle,
+            cursor.copy("COPY bench_copy_scratch FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+        ):
+            while block := handle.read(256 * 1024):
+                copy.write(block)
+        seconds = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM bench_copy_scratch")
+        (rows,) = cursor.fetchone()
+        cursor.execute("DROP TABLE bench_copy_scratch")
+    return rows, seconds
+
+
+def line(step: str, rows: int, seconds: float, note: str = "") -> str:
+    rate = rows / seconds if seconds else float("inf")
+    return f"{step:<34}{rows:>8,}{seconds:>10.3f}{rate:>12,.0f}  {note}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--preset", default="x-education")
+    args = parser.parse_args()
+    if not args.file.is_file():
+        print(f"bench: {args.file} not found (set LEADCOURT_SHARED_DATA or pass --file)", file=sys.stderr)
+        return 2
+
+    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not url.startswith(("postgres://", "postgresql://")):
+        print(f"bench: needs PostgreSQL, DATABASE_URL is {url}", file=sys.stderr)
+        return 2
+    name = database_ensure(url)
+    if "bench" not in name and os.environ.get("BENCH_ALLOW_ANY_DATABASE") != "1":
+        # The bench empties the lead tables: never by accident on a real database.
+        print(f"bench: refusing to empty database '{name}' (name it *bench*, or BENCH_ALLOW_ANY_DATABASE=1)")
+        return 2
+    with tempfile.TemporaryDirectory(prefix="leadcourt-bench-") as media_root:
+        django_setup(url, media_root)
+        return bench(args.file, args.preset, name)
+
+
+def bench(path: Path, preset: str, name: str) -> int:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from leads.imports.services import CHUNK_SIZE
+
+    call_command("migrate", verbosity=0)
+    tables_empty()
+    actor = bench_actor()
+
+    first, first_store, first_rows = timed_import(actor, path, preset)
+    again, again_store, again_rows = timed_import(actor, path, preset)
+    copies = [timed_copy(path) for _ in range(3)]
+    copy_rows = copies[0][0]
+    copy_seconds = statistics.median(seconds for _, seconds in copies)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        (version,) = cursor.fetchone()
+    size_mb = path.stat().st_size / 1e6
+    print(
+        f"\nLeadCourt CSV import vs COPY: {path.name} ({size_mb:.1f} MB), PostgreSQL {version}, "
+        f"database {name}, chunks of {CHUNK_SIZE} rows"
+    )
+    print(f"{'step':<34}{'rows':>8}{'seconds':>10}{'rows/s':>12}")
+    first_total = first_store + first_rows
+    print(
+        line(
+            "import into empty database",
+            first.total_rows,
+            first_total,
+            f"created {first.created_count}, existing {first.existing_count}, refused {first.refused_count}",
+        )
+    )
+    print(line("  of which: check + store upload", first.total_rows, first_store))
+    print(line("  of which: import rows", first.total_rows, first_rows))
+    again_total = again_store + again_rows
+    print(
+        line(
+            "re-import same file",
+            again.total_rows,
+            again_total,
+            f"created {again.created_count}, existing {again.existing_count}, refused {again.refused_count}",
+        )
+    )
+    print(line("COPY into scratch table (median/3)", copy_rows, copy_seconds))
+    print(
+        f"\nratio import / COPY: {first_total / copy_seconds:.0f}x the time "
+        f"(rows only: {first_rows / copy_seconds:.0f}x); re-import / COPY: {again_total / copy_seconds:.0f}x"
+    )
+
+    ok = (
+        first.status == again.status == "done"
+        and first.created_count + first.refused_count == first.total_rows == copy_rows
+        and again.created_count == 0
+    )
+    if not ok:
+        print(
+            "bench: FAILED: the import did not create every row once and nothing the second time",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""The import service: rows become inquiries by the intake rules, bad rows are
+refused with row, field and message, a row is never half-imported, and
+importing a file again creates nothing."""
+
+from __future__ import annotations
+
+import itertools
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.db.models import Count
+
+from leadcourt.errors import ActionForbidden, InvalidInput
+from leads.imports import services
+from leads.imports.services import lead_import_run, lead_import_start
+from leads.models import Lead, LeadEvent, LeadImport, LeadImportRowError, LeadImportStatus, LeadState
+from tests.factories import inquiry
+from tests.imports.conftest import SALESFORCE_HEADER, csv_bytes, salesforce_rows, upload
+
+pytestmark = pytest.mark.postgres
+
+
+def start(actor, content: bytes, **kwargs) -> LeadImport:
+    kwargs.setdefault("enqueue", False)
+    return lead_import_start(actor=actor, file=upload(content), **kwargs)
+
+
+def run(lead_import: LeadImport, **kwargs) -> LeadImport:
+    return lead_import_run(import_id=lead_import.pk, **kwargs)
+
+
+def import_file(actor, content: bytes, **kwargs) -> LeadImport:
+    chunk_size = kwargs.pop("chunk_size", services.CHUNK_SIZE)
+    return run(start(actor, content, **kwargs), chunk_size=chunk_size)
+
+
+def errors_of(lead_import: LeadImport) -> list[tuple[int, str, str]]:
+    return list(
+        LeadImportRowError.objects.filter(lead_import=lead_import).values_list(
+            "row_number", "field", "message"
+        )
+    )
+
+
+def assert_every_lead_whole() -> None:
+    """Each lead has its one "create" history row, and no history row lacks its lead."""
+    counts = Lead.objects.annotate(creates=Count("events")).values_list("creates", flat=True)
+    assert set(counts) <= {1}
+    assert LeadEvent.objects.count() == Lead.objects.count()
+
+
+def test_rows_become_inquiries_owned_by_the_importing_marketer(marketer):
+    content = csv_bytes(SALESFORCE_HEADER, salesforce_rows(3))
+
+    result = import_file(marketer, content, preset="salesforce")
+
+    assert (result.status, result.total_rows, result.rows_done) == (LeadImportStatus.DONE, 3, 3)
+    assert (result.created_count, result.existing_count, result.refused_count) == (3, 0, 0)
+    lead = Lead.objects.get(external_id="00Q000002")
+    assert (lead.first_name, lead.last_name, lead.company, lead.email, lead.source) == (
+        "First2",
+        "Last2",
+        "Company 2",
+        "person2@example.com",
+        "Web",
+    )
+    assert lead.state == LeadState.INQUIRY
+    assert lead.marketer == marketer
+    assert lead.assigned_rep is None
+    event = lead.events.get()
+    assert (event.transition, event.from_state, event.to_state, event.actor) == (
+        "create",
+        "inquiry",
+        "inquiry",
+        marketer,
+    )
+    assert event.data == {"import": result.pk, "row": 3}
+    assert_every_lead_whole()
+
+
+def test_a_row_with_a_bad_field_is_refused_with_its_row_number_field_and_message(marketer):
+    rows = salesforce_rows(4)
+    rows[1][4] = "not-an-email"  # row 3 of the file (the header is row 1)
+    rows[3][1] = "x" * 101  # row 5: first name too long
+
+    result = import_file(marketer, csv_bytes(SALESFORCE_HEADER, rows), preset="salesforce")
+
+    assert (result.created_count, result.existing_count, result.refused_count) == (2, 0, 2)
+    assert errors_of(result) == [
+        (3, "email", "Enter a valid email address."),
+        (5, "first_name", "At most 100 characters."),
+    ]
+    assert LeadImportRowError.objects.get(row_number=3).value == "not-an-email"
+    assert sorted(Lead.objects.values_list("external_id", flat=True)) == ["00Q000001", "00Q000003"]
+    assert_every_lead_whole()
+
+
+def test_a_row_with_the_wrong_number_of_cells_or_no_value_is_refused(marketer):
+    content = (
+        b"Id,Email,Company,Notes\r\n"
+        b"1,a@example.com,Acme,\r\n"
+        b"2,b@example.com,Acme,x,extra\r\n"
+        b",,,only a note\r\n"
+        b",,,\r\n"
+        b"\r\n"
+        b"4,,Beta,\r\n"
+    )
+
+    result = import_file(marketer, content)
+
+    assert result.total_rows == 4  # lines with no value at all are not rows
+    assert (result.created_count, result.refused_count) == (2, 2)
+    assert errors_of(result) == [
+        (3, "row", "The row has 5 cells but the header has 4; check for a stray separator or quote."),
+        (4, "row", "None of the imported columns has a value."),
+    ]
+    assert sorted(Lead.objects.values_list("external_id", flat=True)) == ["1", "4"]
+    assert Lead.objects.get(external_id="4").events.get().data["row"] == 7
+
+
+def test_importing_the_same_file_again_creates_nothing(marketer):
+    content = csv_bytes(SALESFORCE_HEADER, salesforce_rows(25))
+    first = import_file(marketer, content, chunk_size=10)
+    leads_after_first = set(Lead.objects.values_list("pk", flat=True))
+
+    again = import_file(marketer, content, chunk_size=10)
+
+    assert (first.created_count, first.existing_count) == (25, 0)
+    assert (again.created_count, again.existing_count, again.refused_count) == (0, 25, 0)
+    assert again.status == LeadImportStatus.DONE
+    assert set(Lead.objects.values_list("pk", flat=True)) == leads_after_first
+    assert LeadEvent.objects.count() == 25
+    assert again.file_sha256 == first.file_sha256
+
+
+def test_a_lead_created_by_the_api_is_not_imported_again_nor_changed(marketer):
+    existing = inquiry(marketer, external_id="00Q000001", first_name="Kept")
+
+    result = import_file(marketer, csv_bytes(SALESFORCE_HEADER, salesforce_rows(2)))
+
+    assert (result.created_count, result.existing_count) == (1, 1)
+    existing.refresh_from_db()
+    assert existing.first_name == "Kept"
+
+
+def test_rows_without_an_external_id_get_a_stable_one_so_a_reimport_creates_nothing(marketer):
+    content = csv_bytes(
+        ["First Name", "Last Name", "Email"],
+        [["Ada", "Lovelace", "ada@example.com"], ["Grace", "Hopper", "grace@example.com"]],
+    )
+
+    first = import_file(marketer, content)
+    again = import_file(marketer, content)
+
+    assert (first.created_count, again.created_count, again.existing_count) == (2, 0, 2)
+    ids = list(Lead.objects.values_list("external_id", flat=True))
+    assert all(external_id.startswith("csv:") for external_id in ids)
+    assert len(set(ids)) == 2
+
+
+def test_the_same_external_id_twice_in_one_file_creates_one_lead(marketer):
+    content = csv_bytes(["Id", "Email"], [["7", "a@example.com"], ["7", "b@example.com"]])
+
+    result = import_file(marketer, content)
+
+    assert (result.created_count, result.existing_count) == (1, 1)
+    assert Lead.objects.get().email == "a@example.com"
+
+
+def test_a_second_lead_with_a_known_email_is_marked_a_probable_duplicate(marketer):
+    earlier = inquiry(marketer, email="Ada@Example.com")
+    content = csv_bytes(
+        ["Id", "Email"],
+        [["1", "ada@example.com"], ["2", "new@example.com"], ["3", "NEW@example.com"]],
+    )
+
+    import_file(marketer, content, chunk_size=10)
+
+    by_id = {lead.external_id: lead for lead in Lead.objects.filter(external_id__isnull=False)}
+    assert by_id["1"].duplicate_of == earlier
+    assert by_id["2"].duplicate_of is None
+    assert by_id["3"].duplicate_of == by_id["2"]  # earlier in the same file
+    assert by_id["3"].events.get().data["duplicate_of"] == str(by_id["2"].public_id)
+
+
+def test_a_row_is_never_half_imported(marketer):
+    """The history insert of the second chunk fails: that chunk's leads are
+    absent, the first chunk's are whole, and the counters say so."""
+    content = csv_bytes(SALESFORCE_HEADER, salesforce_rows(25))
+    lead_import = start(marketer, content)
+    real_bulk_create = LeadEvent.objects.bulk_create
+    calls = []
+
+    def failing_on_second_chunk(objs, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_bulk_create(objs, *args, **kwargs)
+
+    with (
+        mock.patch.object(LeadEvent.objects, "bulk_create", side_effect=failing_on_second_chunk),
+        pytest.raises(RuntimeError),
+    ):
+        run(lead_import, chunk_size=10)
+
+    lead_import.refresh_from_db()
+    assert lead_import.status == LeadImportStatus.FAILED
+    assert "unexpected error (RuntimeError)" in lead_import.failure
+    assert (lead_import.rows_done, lead_import.created_count) == (10, 10)
+    assert Lead.objects.count() == 10
+    assert_every_lead_whole()
+
+
+def test_an_interrupted_run_resumes_after_its_last_committed_chunk(marketer):
+    content = csv_bytes(SALESFORCE_HEADER, salesforce_rows(25))
+    lead_import = start(marketer, content)
+    real_chunk_write = services._chunk_write
+    calls = []
+
+    def connection_lost_on_third_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_chunk_write(*args, **kwargs)
+
+    with (
+        mock.patch.object(services, "_chunk_write", side_effect=connection_lost_on_third_chunk),
+        pytest.raises(OperationalError),
+    ):
+        run(lead_import, chunk_size=10)
+    lead_import.refresh_from_db()
+    assert (lead_import.status, lead_import.rows_done) == (LeadImportStatus.RUNNING, 20)
+
+    resumed = run(lead_import, chunk_size=10)  # what the re-delivered task does
+
+    assert (resumed.status, resumed.rows_done, resumed.created_count) == (LeadImportStatus.DONE, 25, 25)
+    assert Lead.objects.count() == 25
+    assert_every_lead_whole()
+
+
+def test_running_a_finished_import_again_does_nothing(marketer):
+    done = import_file(marketer, csv_bytes(SALESFORCE_HEADER, salesforce_rows(3)))
+
+    with mock.patch.object(services, "_import_rows") as import_rows:
+        again = run(done)
+
+    import_rows.assert_not_called()
+    assert (again.status, again.created_count) == (LeadImportStatus.DONE, 3)
+
+
+def test_a_second_worker_on_the_same_run_stops_instead_of_importing_a_chunk_twice(marketer):
+    lead_import = start(marketer, csv_bytes(SALESFORCE_HEADER, salesforce_rows(5)))
+    # Another worker already committed the first chunk of 2 rows.
+    LeadImport.objects.filter(pk=lead_import.pk).update(
+        status=LeadImportStatus.RUNNING, rows_done=2, created_count=2
+    )
+
+    with pytest.raises(services._Superseded):
+        services._chunk_import(
+            lead_import, [(2, ["x"] * 7)], offset=0, columns={}, header_count=7, rulebook=None
+        )
+
+    assert Lead.objects.count() == 0
+
+
+def test_the_file_is_streamed_not_read_whole(marketer):
+    """By the time the first chunk is written only a small prefix of the file
+    has been read: rows are pulled through csv.reader a block at a time."""
+    content = csv_bytes(SALESFORCE_HEADER, salesforce_rows(20_000))
+    lead_import = start(marketer, content)
+    streams, read_at_chunk = [], []
+    real_stream, real_chunk_import = services.csv_stream, services._chunk_import
+
+    def spy_stream(*args, **kwargs):
+        streams.append(real_stream(*args, **kwargs))
+        return streams[-1]
+
+    def spy_chunk_import(*args, **kwargs):
+        read_at_chunk.append(streams[0].source.bytes_read)
+        return real_chunk_import(*args, **kwargs)
+
+    with (
+        mock.patch.object(services, "csv_stream", side_effect=spy_stream),
+        mock.patch.object(services, "_chunk_import", side_effect=spy_chunk_import),
+    ):
+        result = run(lead_import, chunk_size=1000)
+
+    assert result.created_count == 20_000
+    assert len(read_at_chunk) == 20
+    assert read_at_chunk[0] < len(content) / 10
+    assert all(earlier < later for earlier, later in itertools.pairwise(read_at_chunk))
+    assert streams[0].source.bytes_read == len(content)
+
+
+def test_the_file_is_stored_and_the_task_queued_after_commit(marketer, django_capture_on_commit_callbacks):
+    with (
+        mock.patch("leads.imports.tasks.lead_import_run_task.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        lead_import = lead_import_start(
+            actor=marketer, file=upload(csv_bytes(["Id"], [["1"]]), name="spring fair.csv")
+        )
+
+    delay.assert_called_once_with(lead_import.pk)
+    assert lead_import.status == LeadImportStatus.QUEUED
+    assert lead_import.file_name == "spring fair.csv"
+    with lead_import.file.open("rb") as stored:
+        assert stored.read() == b"Id\r\n1\r\n"
+
+
+def test_semicolon_separated_files_and_the_excel_byte_order_mark_are_read(marketer):
+    content = "\ufeff".encode() + csv_bytes(["Id", "Company"], [["1", "Müller GmbH"]], delimiter=";")
+
+    result = import_file(marketer, content)
+
+    assert result.created_count == 1
+    assert Lead.objects.get().company == "Müller GmbH"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"  \r\n", "The file is empty."),
+        (b"PK\x03\x04\x14\x00\x06\x00", "This is a spreadsheet (e.g. .xlsx), not a CSV file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "This is not a text file"),
+        ("Id,Company\r\n1,Müller\r\n".encode("latin-1"), "The file is not UTF-8 text"),
+        (b"Id,Company\r\n", "The file has a header row but no data rows."),
+        (b"Colour,Size\r\nred,L\r\n", "None of the columns (Colour, Size) matches a lead field"),
+        (b'Id,Company\r\n1,"unterminated\r\n', "is not valid CSV"),
+    ],
+)
+def test_a_bad_file_is_refused_and_nothing_is_stored(marketer, settings, content, message):
+    with pytest.raises(InvalidInput) as refused:
+        start(marketer, content)
+
+    assert message in refused.value.errors["file"][0]
+    assert LeadImport.objects.count() == 0
+    assert not (settings.MEDIA_ROOT / "imports").exists()
+
+
+def test_only_marketers_and_administrators_may_import(rep, manager, admin_user):
+    content = csv_bytes(["Id"], [["1"]])
+    for user in (rep, manager):
+        with pytest.raises(ActionForbidden, match=r"Only marketers may import leads\."):
+            start(user, content)
+    assert LeadImport.objects.count() == 0
+
+    result = import_file(admin_user, content)
+    assert result.created_count == 1
+    assert Lead.objects.get().marketer is None  # an administrator does not become the owner
