@@ -1,15 +1,21 @@
 """Routes of /api/v1/ (SPEC §9). Each app lists its own in its api_urls.py."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from leadcourt.api.auth import TokenObtainApi
+from leadcourt.api.views import api_not_found
 
 app_name = "api"
 
 urlpatterns = [
+    path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
     path("", include("leads.api_urls")),
     path("", include("leads.imports.api_urls")),
     path("", include("adjudication.api_urls")),
     path("", include("metrics.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Last: any other path under /api/v1/ is a JSON 404, not the HTML page.
+    re_path(r"^.*$", api_not_found, name="not-found"),
 ]
