@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,6 +24,7 @@ from leadcourt.accounts import roles
 from leadcourt.errors import ApplicationError
 from leadcourt.form_errors import form_add_service_error
 from leads.criteria import Criterion
+from leads.marketing_views import appeal_window, rejected_card_render
 from leads.models import LeadState
 from leads.rulebook_display import rulebook_rules
 from leads.selectors import lead_get_visible, lead_touches, rulebook_current
@@ -56,7 +58,9 @@ def review_queue_page(request):
         cases = selectors.review_queue(judge=user)
         heading = "Review queue"
     else:
-        cases = selectors.cases_list(user=user, status=request.GET.get("status") or None)
+        # An unknown status (typed into the address) lists every case rather than failing.
+        status = request.GET.get("status")
+        cases = selectors.cases_list(user=user, status=status if status in CaseStatus.values else None)
         heading = "My cases"
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -91,6 +95,9 @@ def _case_page(request, case, *, verdict_form=None, statement_form=None, status=
         may_vote = recusal is None and all(vote.judge_id != user.pk for vote in votes)
     is_party = user.pk in selectors.case_party_ids(case)
     met = set(lead.criteria)
+    # A panel decides by majority (SPEC §6): show who voted and how many more it takes.
+    majority = rulebook.panel_size // 2 + 1
+    my_vote = next((vote for vote in votes if vote.judge_id == user.pk), None)
     return render(
         request,
         "adjudication/case_detail.html",
@@ -100,6 +107,9 @@ def _case_page(request, case, *, verdict_form=None, statement_form=None, status=
             "criteria": [(c.value, c.label, c.value in met) for c in Criterion],
             "statements": selectors.case_statements(case=case),
             "votes": votes,
+            "majority": majority,
+            "my_vote": my_vote,
+            "is_judge": roles.is_judge(user) or roles.is_superuser(user),
             "touches": lead_touches(lead=lead),
             "precedents": selectors.case_precedents(case=case),
             "rules": rulebook_rules(rulebook, RULES_BY_KIND[case.kind]),
@@ -168,17 +178,28 @@ def case_statement_submit(request, pk: int):
 
 @login_required
 def rejected_leads_page(request, *, forms_by_lead=None, status=200):
-    """The marketer's rejected leads, window closing soonest first."""
+    """The marketer's rejected leads, window closing soonest first: the reason,
+    the rep's note, the appeal window left, and Appeal / Concede in place
+    (HTMX swaps the card; without JavaScript the forms post normally).
+    Other roles have no such page (403). A fixed number of queries per page."""
     if not (roles.is_marketer(request.user) or roles.is_superuser(request.user)):
-        raise Http404("Only marketers have rejected leads to appeal.")
+        raise PermissionDenied("Only marketers have rejected leads to appeal.")
     leads = selectors.marketer_rejected_leads(marketer=request.user)
     page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
+    rulebook, now = rulebook_current(), timezone.now()
     forms_by_lead = forms_by_lead or {}
-    rows = [(lead, forms_by_lead.get(lead.pk) or AppealForm(prefix=f"lead-{lead.pk}")) for lead in page]
+    rows = [
+        {
+            "lead": lead,
+            "form": forms_by_lead.get(lead.pk) or AppealForm(prefix=f"lead-{lead.pk}"),
+            "window": appeal_window(lead, rulebook=rulebook, now=now),
+        }
+        for lead in page
+    ]
     return render(
         request,
         "adjudication/rejected_leads.html",
-        {"page": page, "rows": rows, "now": timezone.now()},
+        {"page": page, "rows": rows, "now": now},
         status=status,
     )
 
@@ -193,27 +214,42 @@ def _visible_lead_or_404(request, pk: int):
 @login_required
 @require_POST
 def lead_appeal_submit(request, pk: int):
+    """Appeal a rejection (the argument is required). HTMX gets the card back:
+    the case it opened, or the form with the reason it was refused."""
     lead = _visible_lead_or_404(request, pk)
     form = AppealForm(request.POST, prefix=f"lead-{lead.pk}")
+    status = 400
     if form.is_valid():
         try:
             case = case_open_appeal(lead=lead, actor=request.user, argument=form.cleaned_data["argument"])
         except ApplicationError as error:
             form_add_service_error(form, error)
+            status = error.status
         else:
+            if request.htmx:
+                return rejected_card_render(
+                    request, lead, outcome=f"Appealed: case #{case.pk} is before the judges.", case=case
+                )
             messages.success(request, f"Appeal filed: case #{case.pk} is before the judges.")
             return redirect("case-detail", pk=case.pk)
-    return rejected_leads_page(request, forms_by_lead={lead.pk: form}, status=400)
+    if request.htmx:
+        return rejected_card_render(request, lead, form=form, status=status)
+    return rejected_leads_page(request, forms_by_lead={lead.pk: form}, status=status)
 
 
 @login_required
 @require_POST
 def lead_concede_submit(request, pk: int):
+    """Concede a rejection: the lead goes back to marketing (and may be recycled)."""
     lead = _visible_lead_or_404(request, pk)
     try:
         lead_concede(lead=lead, actor=request.user)
     except ApplicationError as error:
+        if request.htmx:
+            return rejected_card_render(request, lead, error=error.message, status=error.status)
         messages.error(request, error.message)
     else:
+        if request.htmx:
+            return rejected_card_render(request, lead, outcome="Conceded: the lead is back with marketing.")
         messages.success(request, f"Conceded: {lead} is back with marketing.")
     return redirect("rejected-leads")

@@ -1,76 +1,524 @@
-"""Browser pages of the leads app: home (per role), the lead page, the rulebook.
+"""Browser pages of the leads app: home, the rep's inbox and accepted leads,
+the all-leads list, the lead page, the rulebook, and the lead actions.
 
-Read-only for now: the views ask ``selectors`` for what the user may see and
-render it. The action forms (accept, reject, log a touch, …) come with the
-full browser UI and will call ``leads.services`` like every other interface.
+Views parse forms and call ``leads.services``; no rule is decided here. A
+service's refusal goes back on the form (field errors next to the field,
+anything else above it) with the service's status code (400, 403, 409), and
+nothing was written.
+
+Actions answer two ways. A plain POST (no JavaScript) redirects back to the
+page it came from with a flash message, or on refusal renders the lead page
+with the form and its errors. An HTMX POST from a list row answers with that
+row re-rendered (or empty, when the lead left the list) and the flash
+messages in an ``HX-Trigger`` header that ``leadcourt.js`` shows.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from adjudication.selectors import cases_for_lead
 from leadcourt.accounts import roles
-from leads import selectors
+from leadcourt.errors import ApplicationError
+from leadcourt.form_errors import form_add_service_error
+from leads import permissions, selectors, services
 from leads.criteria import Criterion
-from leads.forms import LeadListFilterForm
-from leads.models import Lead, LeadEvent, LeadState, RulebookVersion
+from leads.forms import (
+    CloseLostForm,
+    CloseWonForm,
+    LeadActionForm,
+    LeadListFilterForm,
+    ReasonChoices,
+    ReassignForm,
+    RejectForm,
+    ReturnAfterFollowupForm,
+    TouchForm,
+)
+from leads.models import OPEN_STATES, Campaign, Lead, LeadEvent, LeadState, RulebookVersion
+from leads.pagination import keyset_page
 from leads.rulebook_display import rulebook_rules
 
-LEADS_PER_PAGE = 50
-REP_LEADS_SHOWN = 100
-CASE_LEADS_SHOWN = 50
+INBOX_PAGE_SIZE = 25
+WORKED_PAGE_SIZE = 25
+LEAD_LIST_PAGE_SIZE = 50
 
 
-def _with_grades(leads: list[Lead], rulebook: RulebookVersion) -> list[Lead]:
+# --- home ---------------------------------------------------------------------------
+
+
+def _first_resolvable(*url_names: str) -> str | None:
+    for name in url_names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+@login_required
+def home(request):
+    """Send each person to the page they work from (SPEC §9): reps to their
+    inbox, marketers to their leads, judges to the review queue, managers and
+    administrators to all leads. Someone with several roles lands on the
+    first in that order (a rep's deadlines are the most pressing); the
+    navigation reaches the rest. Without a role: a page saying so."""
+    user = request.user
+    candidates = []
+    if roles.is_sales_rep(user):
+        candidates.append(("rep-inbox",))
+    if roles.is_marketer(user):
+        candidates.append(("marketer-leads", "lead-list"))
+    if roles.is_judge(user):
+        candidates.append(("review-queue",))
+    if roles.is_manager(user) or roles.is_superuser(user):
+        candidates.append(("lead-list",))
+    for names in candidates:
+        url = _first_resolvable(*names)
+        if url:
+            return redirect(url)
+    return render(request, "leads/home.html", {})
+
+
+# --- shared helpers ------------------------------------------------------------------
+
+
+def _require_rep(request) -> None:
+    if not (roles.is_sales_rep(request.user) or roles.is_superuser(request.user)):
+        raise Http404("Only sales reps have an inbox.")
+
+
+def _with_grade(leads, rulebook: RulebookVersion):
     for lead in leads:
         lead.grade = rulebook.grade_for(lead.criteria_count)
     return leads
 
 
-@login_required
-def home(request):
-    """One page, one section per role the user holds (SPEC §1, §9)."""
-    user = request.user
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@dataclass
+class PageChoices:
+    """What the forms of one page choose from, loaded once for all its rows."""
+
+    reasons: ReasonChoices | None = None
+    reps: tuple[tuple[int, str], ...] = ()
+
+    @classmethod
+    def load(cls, *, reasons: bool = False, reps: bool = False) -> PageChoices:
+        return cls(
+            reasons=ReasonChoices.from_codes(selectors.reason_codes_active()) if reasons else None,
+            reps=tuple((pk, name) for pk, name, active in selectors.sales_reps_for_choice() if active)
+            if reps
+            else (),
+        )
+
+
+# --- the actions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a person can do to a lead from a page: its form (if it
+    takes input), the service call, and the words for a success."""
+
+    name: str
+    label: str
+    run: Callable[..., object]
+    success: Callable[[Lead, object, dict], str]
+    form: type[LeadActionForm] | None = None
+    button_class: str = ""
+    needs_reasons: bool = False
+    needs_reps: bool = False
+
+
+def _when(moment) -> str:
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    return date_format(timezone.localtime(moment), "D j M H:i") if moment else ""
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action(
+            name="accept",
+            button_class="ok",
+            label="Accept",
+            run=lambda lead, actor, data: services.lead_accept(lead=lead, actor=actor),
+            success=lambda lead, result, data: (
+                f"Accepted {lead}. Follow-up due {_when(result.followup_due_at)}; it is in My accepted leads."
+            ),
+        ),
+        Action(
+            name="reject",
+            button_class="danger",
+            label="Reject",
+            form=RejectForm,
+            needs_reasons=True,
+            run=lambda lead, actor, data: services.lead_reject(
+                lead=lead, actor=actor, reason=data["reason"], note=data["note"]
+            ),
+            success=lambda lead, result, data: (
+                f"Rejected {lead} ({result.rejection_reason.label}). "
+                f"Marketing may appeal until {_when(result.appeal_due_at)}."
+            ),
+        ),
+        Action(
+            name="touch",
+            label="Log touch",
+            form=TouchForm,
+            run=lambda lead, actor, data: services.lead_touch_log(
+                lead=lead,
+                actor=actor,
+                channel=data["channel"],
+                outcome=data["outcome"],
+                note=data["note"],
+                occurred_at=data["occurred_at"],
+            ),
+            success=lambda lead, result, data: (
+                f"Touch logged on {lead}: {result.get_channel_display()}, "
+                f"{result.get_outcome_display().lower()}."
+            ),
+        ),
+        Action(
+            name="qualify_opportunity",
+            button_class="ok",
+            label="Qualify as opportunity",
+            run=lambda lead, actor, data: services.lead_qualify_opportunity(lead=lead, actor=actor),
+            success=lambda lead, result, data: f"{lead} is now an opportunity (SQL).",
+        ),
+        Action(
+            name="return",
+            button_class="danger",
+            label="Return to marketing",
+            form=ReturnAfterFollowupForm,
+            needs_reasons=True,
+            run=lambda lead, actor, data: services.lead_return_after_followup(
+                lead=lead, actor=actor, reason=data["reason"], note=data["note"]
+            ),
+            success=lambda lead, result, data: (
+                f"Returned {lead} after follow-up ({result.rejection_reason.label}). "
+                f"Marketing may appeal until {_when(result.appeal_due_at)}."
+            ),
+        ),
+        Action(
+            name="close_won",
+            button_class="ok",
+            label="Close won",
+            form=CloseWonForm,
+            run=lambda lead, actor, data: services.lead_close_won(
+                lead=lead, actor=actor, amount=data["amount"]
+            ),
+            success=lambda lead, result, data: (
+                f"Closed won: {lead}, {result.won_amount:,.2f}. Congratulations!"
+            ),
+        ),
+        Action(
+            name="close_lost",
+            button_class="danger",
+            label="Close lost",
+            form=CloseLostForm,
+            needs_reasons=True,
+            run=lambda lead, actor, data: services.lead_close_lost(
+                lead=lead, actor=actor, reason=data["reason"], note=data["note"]
+            ),
+            success=lambda lead, result, data: f"Closed lost: {lead} ({result.lost_reason.label}).",
+        ),
+        Action(
+            name="reassign",
+            label="Reassign",
+            form=ReassignForm,
+            needs_reps=True,
+            run=lambda lead, actor, data: services.lead_reassign(
+                lead=lead, actor=actor, rep=data["rep_user"], note=data["note"]
+            ),
+            success=lambda lead, result, data: f"{lead} is now assigned to {result.assigned_rep}.",
+        ),
+    )
+}
+
+
+# Transition names whose page action is named differently.
+TRANSITION_ACTIONS = {"return_after_followup": "return"}
+
+
+def _action_form(action: Action, lead_id: int, choices: PageChoices, data=None) -> LeadActionForm | None:
+    if action.form is None:
+        return None
+    kwargs = {"lead_id": lead_id}
+    if action.needs_reasons:
+        kwargs["reasons"] = choices.reasons
+    if action.needs_reps:
+        kwargs["reps"] = choices.reps
+    return action.form(data, **kwargs)
+
+
+# --- list rows (the pieces HTMX swaps) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowKind:
+    """A list whose rows carry actions: how to fetch one row again after an
+    action, and which forms its rows show."""
+
+    template: str
+    rows: Callable[..., object]
+    forms: tuple[str, ...]
+
+
+ROW_KINDS = {
+    "inbox": RowKind(
+        template="leads/_inbox_row.html",
+        rows=lambda user: selectors.rep_inbox_rows(rep=user),
+        forms=("reject", "touch"),
+    ),
+    "worked": RowKind(
+        template="leads/_worked_row.html",
+        rows=lambda user: selectors.rep_worked_rows(rep=user),
+        forms=("touch", "return", "close_won", "close_lost"),
+    ),
+    "list": RowKind(
+        template="leads/_list_row.html",
+        rows=lambda user: selectors.leads_visible_to(user),
+        forms=("reassign",),
+    ),
+}
+
+
+def _row_context(
+    kind: str, lead: Lead, *, request, rulebook, choices, next_url, bound=None, error=None
+) -> dict:
+    """Everything one row's template needs; ``bound`` replaces the blank form
+    of its action (to show errors) and opens it."""
+    lead.grade = rulebook.grade_for(lead.criteria_count)
+    if kind == "worked":
+        lead.touches_required = rulebook.touches_required(lead.grade)
+    forms = {
+        name: _action_form(ACTIONS[name], lead.pk, choices)
+        for name in ROW_KINDS[kind].forms
+        if ACTIONS[name].form is not None
+    }
+    open_form = None
+    if bound is not None:
+        forms[bound.action] = bound
+        open_form = bound.action
+    return {
+        "lead": lead,
+        "forms": forms,
+        "open_form": open_form,
+        "row_error": error.message if error is not None and bound is None else None,
+        "next_url": next_url,
+        "row_kind": kind,
+        "may_reassign": permissions.may_reassign(lead, request.user) and lead.state in OPEN_STATES,
+        "show_reassign": roles.is_manager(request.user) or roles.is_superuser(request.user),
+    }
+
+
+def _messages_header(request) -> str:
+    """Move the queued flash messages into an ``HX-Trigger`` value (JSON,
+    ASCII-escaped so any lead name is a valid header)."""
+    payload = [{"level": m.level_tag or "info", "text": str(m)} for m in messages.get_messages(request)]
+    return json.dumps({"leadcourt:messages": payload})
+
+
+def _htmx_row_response(
+    request, kind: str, lead_id: int, *, choices, next_url, bound=None, error=None, status=200
+):
     rulebook = selectors.rulebook_current()
-    context: dict = {"rulebook": rulebook}
-    if roles.is_sales_rep(user):
-        inbox = selectors.rep_inbox(rep=user)
-        # Running follow-up deadlines first, then opportunities (no deadline),
-        # the same on PostgreSQL and SQLite, which sort NULLs differently.
-        worked = selectors.rep_worked_leads(rep=user).order_by(
-            F("followup_due_at").asc(nulls_last=True), "pk"
+    lead = ROW_KINDS[kind].rows(request.user).filter(pk=lead_id).first()
+    if lead is None:
+        # The lead left this list (accepted, rejected, closed; or someone
+        # else acted first): the row goes, and a refusal says why.
+        body = ""
+        if error is not None and status != 403:
+            messages.error(request, error.message)
+    else:
+        context = _row_context(
+            kind,
+            lead,
+            request=request,
+            rulebook=rulebook,
+            choices=choices,
+            next_url=next_url,
+            bound=bound,
+            error=error,
         )
-        # The most urgent ones; the full lists come with the rep's own pages.
-        context["inbox"] = _with_grades(list(inbox[:REP_LEADS_SHOWN]), rulebook)
-        context["inbox_total"] = inbox.count()
-        context["worked"] = _with_grades(list(worked[:REP_LEADS_SHOWN]), rulebook)
-        context["worked_total"] = worked.count()
-    if roles.is_superuser(user) or roles.is_marketer(user) or roles.is_manager(user):
-        form = LeadListFilterForm(request.GET or None)
-        state = form.cleaned_data["state"] if form.is_valid() else ""
-        leads = selectors.leads_visible_to(user).order_by("-created_at", "-pk")
-        if state:
-            leads = leads.filter(state=state)
-        page = Paginator(leads, LEADS_PER_PAGE).get_page(request.GET.get("page"))
-        page.object_list = _with_grades(list(page.object_list), rulebook)
-        context.update(all_leads=page, filter_form=form, filter_state=state)
-    if roles.is_judge(user):
-        case_leads = (
-            selectors.leads_visible_to(user)
-            .filter(cases__isnull=False)
-            .distinct()
-            .order_by("-in_review_at", "-pk")
+        body = render_to_string(ROW_KINDS[kind].template, context, request=request)
+    response = HttpResponse(body, status=status)
+    response["HX-Trigger"] = _messages_header(request)
+    return response
+
+
+@login_required
+@require_POST
+def lead_action(request, pk: int, action: str):
+    """Run one action on a lead (see ``ACTIONS``) and answer for a list row
+    (HTMX) or a page (plain POST)."""
+    spec = ACTIONS[action]
+    lead = selectors.lead_get_visible(user=request.user, lead_id=pk)
+    if lead is None:
+        raise Http404("No such lead.")
+    lead_url = reverse("lead-detail", args=[lead.pk])
+    next_url = _safe_next(request, lead_url)
+    kind = request.POST.get("row") if request.POST.get("row") in ROW_KINDS else None
+    # What the action's form chooses from, and what the re-rendered row shows.
+    choices = PageChoices.load(
+        reasons=spec.needs_reasons or kind in ("inbox", "worked"),
+        reps=spec.needs_reps or kind == "list",
+    )
+    form = _action_form(spec, lead.pk, choices, data=request.POST)
+
+    error: ApplicationError | None = None
+    status = 400
+    if form is None or form.is_valid():
+        data = dict(form.cleaned_data) if form is not None else {}
+        if spec.needs_reps:
+            data["rep_user"] = get_user_model().objects.filter(pk=data["rep"]).first()
+        try:
+            result = spec.run(lead, request.user, data)
+        except ApplicationError as exc:
+            error = exc
+            status = exc.status
+            if form is not None:
+                form_add_service_error(form, exc)
+        else:
+            messages.success(request, spec.success(lead, result, data))
+            if request.htmx:
+                if kind:
+                    return _htmx_row_response(request, kind, lead.pk, choices=choices, next_url=next_url)
+                return HttpResponseClientRedirect(next_url)
+            return redirect(next_url)
+
+    # Refused: nothing was written.
+    if request.htmx and kind:
+        if status == 403:  # not swapped in place (see base.html's htmx-config): say it as a message
+            messages.error(request, error.message)
+        return _htmx_row_response(
+            request, kind, lead.pk, choices=choices, next_url=next_url, bound=form, error=error, status=status
         )
-        context["case_leads"] = case_leads[:CASE_LEADS_SHOWN]
-        context["case_leads_total"] = case_leads.count()
-    context["has_section"] = any(key in context for key in ("inbox", "all_leads", "case_leads"))
-    return render(request, "leads/home.html", context)
+    return _lead_page(
+        request,
+        lead,
+        bound=form,
+        action_error=(error.message if error is not None and form is None else None),
+        status=status,
+    )
+
+
+# --- the rep's pages ---------------------------------------------------------------------
+
+
+def _rows_page(request, *, kind: str, qs, size: int, template: str, extra: dict):
+    rulebook = selectors.rulebook_current()
+    page = Paginator(qs, size).get_page(request.GET.get("page"))
+    choices = PageChoices.load(reasons=True, reps=(kind == "list"))
+    next_url = request.get_full_path()
+    rows = [
+        _row_context(kind, lead, request=request, rulebook=rulebook, choices=choices, next_url=next_url)
+        for lead in page.object_list
+    ]
+    return render(request, template, {"page": page, "rows": rows, "rulebook": rulebook, **extra})
+
+
+@login_required
+def rep_inbox_page(request):
+    """Leads waiting for my decision, nearest deadline first (SPEC §9)."""
+    _require_rep(request)
+    return _rows_page(
+        request,
+        kind="inbox",
+        qs=selectors.rep_inbox_rows(rep=request.user),
+        size=INBOX_PAGE_SIZE,
+        template="leads/rep_inbox.html",
+        extra={},
+    )
+
+
+@login_required
+def rep_worked_page(request):
+    """My accepted leads and opportunities: follow-up progress and the next step."""
+    _require_rep(request)
+    return _rows_page(
+        request,
+        kind="worked",
+        qs=selectors.rep_worked_rows(rep=request.user),
+        size=WORKED_PAGE_SIZE,
+        template="leads/rep_worked.html",
+        extra={},
+    )
+
+
+# --- all leads (managers) ----------------------------------------------------------------
+
+
+@login_required
+def lead_list_page(request):
+    """Every lead the user may see, filtered, newest first, keyset-paginated
+    (see ``leads.pagination``: fast at any depth on 100k+ leads). Managers
+    reassign open leads from here."""
+    user = request.user
+    reps = selectors.sales_reps_for_choice()
+    campaigns = tuple(Campaign.objects.order_by("name").values_list("pk", "name"))
+    form = LeadListFilterForm(
+        request.GET if any(k in request.GET for k in ("q", "state", "rep", "campaign", "source")) else None,
+        reps=tuple((pk, name if active else f"{name} (inactive)") for pk, name, active in reps),
+        campaigns=campaigns,
+    )
+    filters = form.filters()
+    qs = selectors.leads_list(
+        user=user,
+        state=filters.get("state"),
+        assigned_rep_id=filters.get("rep"),
+        campaign_id=filters.get("campaign"),
+        source=filters.get("source"),
+        search=filters.get("q"),
+    )
+    keyset = keyset_page(
+        qs, after=request.GET.get("after"), before=request.GET.get("before"), size=LEAD_LIST_PAGE_SIZE
+    )
+    rulebook = selectors.rulebook_current()
+    choices = PageChoices(reps=tuple((pk, name) for pk, name, active in reps if active))
+    next_url = request.get_full_path()
+    rows = [
+        _row_context("list", lead, request=request, rulebook=rulebook, choices=choices, next_url=next_url)
+        for lead in keyset.rows
+    ]
+    return render(
+        request,
+        "leads/lead_list.html",
+        {
+            "filter_form": form,
+            "filtered": bool(filters),
+            "keyset": keyset,
+            "rows": rows,
+            "show_reassign": roles.is_manager(user) or roles.is_superuser(user),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+# --- the lead page -----------------------------------------------------------------------
 
 
 def _event_details(events: list[LeadEvent]) -> None:
@@ -107,12 +555,39 @@ def _event_details(events: list[LeadEvent]) -> None:
         event.case_id = data.get("case")
 
 
-@login_required
-def lead_detail(request, pk: int):
-    """Everything about one lead the user may see; 404 for leads they may not."""
-    lead = selectors.lead_get_visible(user=request.user, lead_id=pk)
-    if lead is None:
-        raise Http404("No such lead.")
+# Transitions other pages handle (marketing's), linked from the lead page
+# when the page exists: URL names to try, with the lead's id, then without.
+LINKED_TRANSITIONS = {
+    "qualify": ("Qualify", ("lead-qualify",)),
+    "disqualify": ("Disqualify", ("lead-disqualify", "lead-qualify")),
+    "recycle": ("Recycle to sales", ("lead-recycle",)),
+    "appeal": ("Appeal or concede", ("rejected-leads",)),
+    "concede": ("Appeal or concede", ("rejected-leads",)),
+}
+
+
+def _linked_actions(lead: Lead, allowed: list[str]) -> list[tuple[str, str]]:
+    links: dict[str, tuple[str, str]] = {}
+    for name in allowed:
+        if name not in LINKED_TRANSITIONS:
+            continue
+        label, url_names = LINKED_TRANSITIONS[name]
+        for url_name in url_names:
+            url = None
+            for args in ([lead.pk], []):
+                try:
+                    url = reverse(url_name, args=args)
+                    break
+                except NoReverseMatch:
+                    continue
+            if url:
+                links[url] = (label, url)
+                break
+    return list(links.values())
+
+
+def _lead_page(request, lead: Lead, *, bound: LeadActionForm | None = None, action_error=None, status=200):
+    user = request.user
     rulebook = selectors.rulebook_current()
     grade = rulebook.grade_for(lead.criteria_count)
     met = set(lead.criteria)
@@ -120,6 +595,45 @@ def lead_detail(request, pk: int):
     _event_details(history)
     touches = list(selectors.lead_touches(lead=lead))
     duplicate_of = lead.duplicate_of
+
+    allowed = selectors.lead_allowed_transitions(lead=lead, user=user)
+    # The lead's transitions this user may run, as this page's actions
+    # ("return_after_followup" is the "return" action).
+    as_actions = [TRANSITION_ACTIONS.get(name, name) for name in allowed]
+    available = [name for name in as_actions if name in ACTIONS]
+    if lead.state in OPEN_STATES and permissions.may_log_touch(lead, user):
+        available.append("touch")
+    may_reassign = lead.state in OPEN_STATES and permissions.may_reassign(lead, user)
+    if may_reassign:
+        available.append("reassign")
+    available.sort(key=lambda name: ACTIONS[name].form is not None)  # one-click actions first
+    choices = PageChoices.load(
+        reasons=any(ACTIONS[name].needs_reasons for name in available), reps=may_reassign
+    )
+    if bound is not None and bound.action not in available:
+        # The action is no longer possible (someone else acted first): say why.
+        action_error = " ".join(bound.non_field_errors()) or "This action is no longer possible."
+    action_forms = []
+    for name in available:
+        spec = ACTIONS[name]
+        form = bound if bound is not None and bound.action == name and spec.form is not None else None
+        action_forms.append(
+            {
+                "name": name,
+                "label": spec.label,
+                "button_class": spec.button_class,
+                "url": reverse(f"lead-{name.replace('_', '-')}", args=[lead.pk]),
+                "form": form or _action_form(spec, lead.pk, choices),
+                "open": form is not None,
+            }
+        )
+
+    followup = None
+    if lead.state == LeadState.SAL:
+        followup = {
+            "done": selectors.lead_followup_touch_count(lead=lead),
+            "required": rulebook.touches_required(grade),
+        }
     context = {
         "lead": lead,
         "rulebook": rulebook,
@@ -139,34 +653,51 @@ def lead_detail(request, pk: int):
             )
             if when is not None
         ],
-        "stages": [
-            (label, when)
-            for label, when in (
-                ("Created", lead.created_at),
-                ("Delivered to sales", lead.delivered_at),
-                ("Assigned", lead.assigned_at),
-                ("Accepted", lead.accepted_at),
-                ("Rejected", lead.rejected_at),
-                ("In review", lead.in_review_at),
-                ("Returned", lead.returned_at),
-                ("Opportunity (SQL)", lead.sql_at),
-                ("Closed", lead.closed_at),
-                ("Disqualified", lead.disqualified_at),
-            )
-            if when is not None
-        ],
+        # Each stage's latest time, in the order they happened (a lead that was
+        # rejected, then overturned and accepted reads in that order).
+        "stages": sorted(
+            (
+                (label, when)
+                for label, when in (
+                    ("Created", lead.created_at),
+                    ("Delivered to sales", lead.delivered_at),
+                    ("Assigned", lead.assigned_at),
+                    ("Accepted", lead.accepted_at),
+                    ("Rejected", lead.rejected_at),
+                    ("In review", lead.in_review_at),
+                    ("Returned", lead.returned_at),
+                    ("Opportunity (SQL)", lead.sql_at),
+                    ("Closed", lead.closed_at),
+                    ("Disqualified", lead.disqualified_at),
+                )
+                if when is not None
+            ),
+            key=lambda stage: stage[1],
+        ),
         "duplicate_of": duplicate_of,
         "duplicate_visible": duplicate_of is not None
-        and selectors.lead_get_visible(user=request.user, lead_id=duplicate_of.pk) is not None,
+        and selectors.lead_get_visible(user=user, lead_id=duplicate_of.pk) is not None,
+        "followup": followup,
+        "action_forms": action_forms,
+        "action_error": action_error,
+        "linked_actions": _linked_actions(lead, allowed),
+        "next_url": reverse("lead-detail", args=[lead.pk]),
+        # Views may join apps: the lead page links to the judicial branch's cases.
+        "cases": list(cases_for_lead(lead=lead, user=user)),
     }
-    # Views may join apps: the lead page links to the judicial branch's cases.
-    context["cases"] = list(cases_for_lead(lead=lead, user=request.user))
-    if lead.state == LeadState.SAL:
-        context["followup"] = {
-            "done": selectors.lead_followup_touch_count(lead=lead),
-            "required": rulebook.touches_required(grade),
-        }
-    return render(request, "leads/lead_detail.html", context)
+    return render(request, "leads/lead_detail.html", context, status=status)
+
+
+@login_required
+def lead_detail(request, pk: int):
+    """Everything about one lead the user may see; 404 for leads they may not."""
+    lead = selectors.lead_get_visible(user=request.user, lead_id=pk)
+    if lead is None:
+        raise Http404("No such lead.")
+    return _lead_page(request, lead)
+
+
+# --- the rulebook ------------------------------------------------------------------------
 
 
 @login_required

@@ -1,0 +1,582 @@
+"""The marketer's browser pages (SPEC §1, §9): my leads, a new lead, the
+marketing transitions (qualify, disqualify, recycle) and campaigns.
+
+Views parse forms and call ``leads.services``; a refusal is shown next to the
+field it concerns (or above the form) with the service error's status, and
+nothing is written. Pages for a role the user does not hold are 403; leads
+the user may not see are 404.
+
+HTMX: the row actions on "My leads" post with ``hx-target`` set to the row;
+the answer is the row itself, re-rendered with the outcome (status 200, since
+htmx does not swap error responses). Without JavaScript the same forms post
+normally and get a redirect, or the action page with the error.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from leadcourt.accounts import roles
+from leadcourt.errors import ActionForbidden, ApplicationError, InvalidInput
+from leadcourt.form_errors import form_add_service_error
+from leads import selectors, services
+from leads.criteria import Criterion
+from leads.deadlines import WORKING_HOURS_PER_DAY
+from leads.marketing_forms import (
+    CampaignFilterForm,
+    CampaignForm,
+    DisqualifyForm,
+    LeadCreateForm,
+    MarketerLeadFilterForm,
+    QualifyForm,
+)
+from leads.models import Campaign, CampaignStatus, Lead, LeadState, RulebookVersion
+
+LEADS_PER_PAGE = 50
+CAMPAIGNS_PER_PAGE = 25
+CAMPAIGN_HISTORY_SHOWN = 20
+# The transitions a marketer runs from the lead list, in the order the buttons appear.
+ROW_ACTIONS = ("qualify", "recycle", "disqualify")
+
+
+def _require_marketer(user) -> None:
+    if not (roles.is_marketer(user) or roles.is_superuser(user)):
+        raise PermissionDenied("Only marketers have this page.")
+
+
+def _next_url(request, default: str) -> str:
+    """Where to go after an action: a ``next`` on this site, else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _lead_row(lead: Lead, user, rulebook: RulebookVersion) -> dict:
+    """One row of the lead list: the lead, its grade and the actions the user
+    may take now (computed in Python from the loaded row: no query)."""
+    allowed = set(selectors.lead_allowed_transitions(lead=lead, user=user))
+    return {
+        "lead": lead,
+        "grade": rulebook.grade_for(lead.criteria_count),
+        "actions": [name for name in ROW_ACTIONS if name in allowed],
+        "may_appeal": "appeal" in allowed or "concede" in allowed,
+    }
+
+
+# --- my leads ----------------------------------------------------------------------------
+
+
+@login_required
+def marketer_leads_page(request):
+    """The marketer's leads by state, filtered and searched, newest first.
+
+    A fixed number of queries whatever the page holds: the state tabs are one
+    grouped count (which also gives the paginator its total), the rows one
+    query with their related rows joined.
+    """
+    user = request.user
+    _require_marketer(user)
+    rulebook = selectors.rulebook_current()
+    form = MarketerLeadFilterForm(request.GET)
+    values, dropped = form.filters()
+    mine = values.get("scope") != "all"
+    campaign = values.get("campaign")
+    base = selectors.marketer_leads(
+        user=user,
+        mine=mine,
+        campaign_id=campaign.pk if campaign else None,
+        source=(values.get("source") or "").strip(),
+        grade=values.get("grade") or "",
+        min_criteria=values.get("min_criteria"),
+        search=values.get("q") or "",
+        rulebook=rulebook,
+    )
+    counts = selectors.lead_state_counts(base)
+    state = values.get("state") or ""
+    leads = base.filter(state=state) if state else base
+    paginator = Paginator(leads, LEADS_PER_PAGE)
+    # The tabs have counted these rows already; spare the paginator its COUNT(*).
+    paginator.__dict__["count"] = counts.get(state, 0) if state else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
+    tabs = [{"value": "", "label": "All", "count": sum(counts.values()), "active": not state}]
+    tabs += [
+        {"value": value, "label": label, "count": counts.get(value, 0), "active": state == value}
+        for value, label in LeadState.choices
+    ]
+    return render(
+        request,
+        "leads/marketing/my_leads.html",
+        {
+            "form": form,
+            "dropped": [form.fields[name].label or name.replace("_", " ") for name in dropped],
+            "mine": mine,
+            "tabs": tabs,
+            "page": page,
+            "rows": [_lead_row(lead, user, rulebook) for lead in page],
+            "rulebook": rulebook,
+            "filtered": any(
+                values.get(name) for name in ("campaign", "source", "grade", "min_criteria", "q")
+            ),
+            "this_url": request.get_full_path(),
+        },
+    )
+
+
+# --- a new lead --------------------------------------------------------------------------
+
+
+class _ExternalIdTaken(Exception):
+    def __init__(self, lead: Lead):
+        self.lead = lead
+
+
+@login_required
+def lead_new_page(request):
+    """Create an inquiry, or create and qualify it in one step.
+
+    "Create and qualify" is one user action, so both services run in one
+    transaction: if qualifying is refused (too few criteria, no rep), the
+    lead is not created either and the form comes back with the reason.
+    """
+    user = request.user
+    _require_marketer(user)
+    rulebook = selectors.rulebook_current()
+    form = LeadCreateForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            and_qualify = request.POST.get("action") == "create_qualify"
+            try:
+                with transaction.atomic():
+                    lead, created = services.lead_create(
+                        actor=user,
+                        external_id=data["external_id"] or None,
+                        criteria=data["criteria"],
+                        campaign=data["campaign"],
+                        segment=data["segment"],
+                        **{name: data[name] for name in LeadCreateForm.TEXT_FIELDS},
+                    )
+                    if not created:
+                        raise _ExternalIdTaken(lead)
+                    if and_qualify:
+                        lead = services.lead_qualify(lead=lead, actor=user)
+            except _ExternalIdTaken as taken:
+                form.add_error(
+                    "external_id",
+                    format_html(
+                        'A lead with this external id already exists: <a href="{}">{}</a>.',
+                        reverse("lead-detail", args=[taken.lead.pk]),
+                        taken.lead,
+                    ),
+                )
+                status = 409
+            except ApplicationError as error:
+                form_add_service_error(form, error)
+                status = error.status
+            else:
+                if and_qualify:
+                    messages.success(
+                        request, f"Lead created and qualified: delivered to {lead.assigned_rep}."
+                    )
+                else:
+                    messages.success(request, "Lead created as an inquiry.")
+                if lead.duplicate_of_id:
+                    messages.warning(
+                        request,
+                        format_html(
+                            'Probable duplicate: an earlier lead has the same email — <a href="{}">{}</a>. '
+                            "Sales will see the warning.",
+                            reverse("lead-detail", args=[lead.duplicate_of_id]),
+                            lead.duplicate_of,
+                        ),
+                    )
+                return redirect("lead-detail", pk=lead.pk)
+    return render(
+        request,
+        "leads/marketing/lead_new.html",
+        {"form": form, "rulebook": rulebook, "criteria_help": Criterion.choices},
+        status=status,
+    )
+
+
+# --- qualify, disqualify, recycle --------------------------------------------------------
+
+
+ACTION_TEXT = {
+    "qualify": ("Qualify", "Deliver this inquiry to sales as an MQL: it is routed to a rep."),
+    "disqualify": ("Disqualify", "Close this inquiry: it will not go to sales."),
+    "recycle": ("Recycle", "Deliver this returned lead to sales again: it counts as a new delivery."),
+}
+
+
+def _run_action(name: str, lead: Lead, actor, form) -> tuple[Lead, str]:
+    """Call the service for ``name``; return the lead and the success message."""
+    if name == "disqualify":
+        lead = services.lead_disqualify(lead=lead, actor=actor, reason=form.cleaned_data["reason"])
+        return lead, f"Disqualified: {lead}."
+    service = services.lead_qualify if name == "qualify" else services.lead_recycle
+    lead = service(lead=lead, actor=actor, criteria=form.criteria_or_none())
+    due = timezone.localtime(lead.decision_due_at)
+    verb = "Qualified" if name == "qualify" else "Recycled"
+    return lead, f"{verb}: {lead} delivered to {lead.assigned_rep}; decision due {due:%a %d %b %H:%M}."
+
+
+def _action_form(name: str, lead: Lead, data=None):
+    if name == "disqualify":
+        return DisqualifyForm(data)
+    return QualifyForm(data, initial={"set_criteria": True, "criteria": lead.criteria})
+
+
+def htmx_flash_on_refusal(response, *, error: str, status: int):
+    """htmx swaps 2xx and the 400/409 refusals it can show in place (base.html);
+    any other refusal leaves the page as it was, so say why in a flash message
+    (``leadcourt.js`` shows the ``leadcourt:messages`` event)."""
+    if error and status not in (200, 400, 409):
+        response["HX-Trigger"] = json.dumps({"leadcourt:messages": [{"level": "error", "text": error}]})
+    return response
+
+
+def _row_response(request, lead: Lead, *, ok: str = "", error: str = "", status: int = 200):
+    fresh = selectors.lead_get_visible(user=request.user, lead_id=lead.pk)
+    row = _lead_row(fresh, request.user, selectors.rulebook_current())
+    response = render(
+        request,
+        "leads/marketing/_lead_row.html",
+        {
+            "row": row,
+            "ok": ok,
+            "error": error,
+            "rulebook": selectors.rulebook_current(),
+            "this_url": _next_url(request, reverse("marketer-leads")),
+        },
+        status=status,
+    )
+    return htmx_flash_on_refusal(response, error=error, status=status)
+
+
+def _lead_action(request, pk: int, name: str):
+    """GET: the action's page (a confirmation, with the criteria or the reason).
+    POST: run it. Same URL for the lead page, the list's rows and no-JS use."""
+    lead = selectors.lead_get_visible(user=request.user, lead_id=pk)
+    if lead is None:
+        raise Http404("No such lead.")
+    to_row = bool(request.htmx) and (request.htmx.target or "").startswith("lead-row-")
+    error: ApplicationError | None = None
+    if request.method == "POST":
+        form = _action_form(name, lead, request.POST)
+        if form.is_valid():
+            try:
+                lead, message = _run_action(name, lead, request.user, form)
+            except ApplicationError as exc:
+                error = exc
+                form_add_service_error(form, exc)
+            else:
+                if to_row:
+                    return _row_response(request, lead, ok=message)
+                messages.success(request, message)
+                return redirect(_next_url(request, reverse("lead-detail", args=[lead.pk])))
+        else:
+            error = InvalidInput({field: list(errs) for field, errs in form.errors.items()})
+        if to_row:
+            return _row_response(request, lead, error=error.message, status=error.status)
+    else:
+        form = _action_form(name, lead)
+        try:
+            services.lead_ensure_may(lead=lead, actor=request.user, name=name)
+            services.lead_ensure_state_allows(lead=lead, actor=request.user, name=name)
+        except ApplicationError as exc:
+            error, form = exc, None
+    title, explanation = ACTION_TEXT[name]
+    return render(
+        request,
+        "leads/marketing/lead_action.html",
+        {
+            "lead": lead,
+            "name": name,
+            "title": title,
+            "explanation": explanation,
+            "form": form,
+            "error": error,
+            "rulebook": selectors.rulebook_current(),
+            "next": _next_url(request, ""),
+        },
+        status=error.status if error else 200,
+    )
+
+
+@login_required
+def lead_qualify_action(request, pk: int):
+    return _lead_action(request, pk, "qualify")
+
+
+@login_required
+def lead_disqualify_action(request, pk: int):
+    return _lead_action(request, pk, "disqualify")
+
+
+@login_required
+def lead_recycle_action(request, pk: int):
+    return _lead_action(request, pk, "recycle")
+
+
+# --- campaigns -----------------------------------------------------------------------------
+
+
+def _require_campaign_viewer(user) -> None:
+    if not (roles.is_marketer(user) or roles.is_manager(user) or roles.is_superuser(user)):
+        raise PermissionDenied("Only marketers and managers see campaigns.")
+
+
+def _may_manage_campaigns(user) -> bool:
+    try:
+        services.campaign_ensure_may_manage(user)
+    except ActionForbidden:
+        return False
+    return True
+
+
+def _ratio(actual, forecast) -> int | None:
+    """Actual as a percentage of forecast (None without a forecast)."""
+    if not forecast:
+        return None
+    return round(100 * (actual or 0) / forecast)
+
+
+def _with_performance(campaign: Campaign) -> Campaign:
+    """Forecast-vs-actual figures from the annotated row (no query)."""
+    campaign.leads_pct = _ratio(campaign.actual_leads, campaign.forecast_leads)
+    campaign.mqls_pct = _ratio(campaign.actual_mqls, campaign.forecast_mqls)
+    campaign.revenue_pct = _ratio(campaign.actual_revenue, campaign.forecast_revenue)
+    campaign.roi_pct = (
+        round(100 * ((campaign.actual_revenue or 0) - campaign.budget) / campaign.budget)
+        if campaign.budget
+        else None
+    )
+    campaign.cost_per_lead = (
+        campaign.budget / campaign.actual_leads
+        if campaign.budget is not None and campaign.actual_leads
+        else None
+    )
+    return campaign
+
+
+def _campaign_form_data(form: CampaignForm) -> dict:
+    return {name: form.cleaned_data[name] for name in form.fields}
+
+
+@login_required
+def campaigns_page(request):
+    """Every campaign with its forecast beside actual so far, in one query."""
+    _require_campaign_viewer(request.user)
+    form = CampaignFilterForm(request.GET)
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    campaigns = selectors.campaigns_with_actuals(user=request.user)
+    if status:
+        campaigns = campaigns.filter(status=status)
+    page = Paginator(campaigns, CAMPAIGNS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "leads/marketing/campaigns.html",
+        {
+            "page": page,
+            "campaigns": [_with_performance(campaign) for campaign in page],
+            "filter_form": form,
+            "status": status,
+            "may_manage": _may_manage_campaigns(request.user),
+        },
+    )
+
+
+@login_required
+def campaign_new_page(request):
+    _require_campaign_viewer(request.user)
+    if not _may_manage_campaigns(request.user):
+        raise PermissionDenied("Only marketers create campaigns.")
+    form = CampaignForm(request.POST or None, initial={"marketer": request.user.pk})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = _campaign_form_data(form)
+            try:
+                campaign = services.campaign_create(actor=request.user, **data)
+            except ApplicationError as error:
+                form_add_service_error(form, error)
+                status = error.status
+            else:
+                messages.success(request, f"Campaign “{campaign}” created as a draft.")
+                return redirect("campaign-detail", pk=campaign.pk)
+    return render(request, "leads/marketing/campaign_form.html", {"form": form}, status=status)
+
+
+def _campaign_or_404(request, pk: int) -> Campaign:
+    _require_campaign_viewer(request.user)
+    campaign = selectors.campaigns_with_actuals(user=request.user).filter(pk=pk).first()
+    if campaign is None:
+        raise Http404("No such campaign.")
+    return _with_performance(campaign)
+
+
+def _campaign_page(request, campaign: Campaign, *, form=None, error=None, status=200):
+    may_manage = _may_manage_campaigns(request.user)
+    editable = may_manage and campaign.status != CampaignStatus.ENDED
+    if editable and form is None:
+        form = CampaignForm(initial=CampaignForm.initial_from(campaign))
+    history = (
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Campaign), object_id=str(campaign.pk)
+        )
+        .select_related("user")
+        .order_by("-action_time", "-pk")[:CAMPAIGN_HISTORY_SHOWN]
+    )
+    counts = selectors.lead_state_counts(Lead.objects.filter(campaign=campaign))
+    return render(
+        request,
+        "leads/marketing/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "form": form if editable else None,
+            "error": error,
+            "may_manage": may_manage,
+            "states": [(value, label, counts.get(value, 0)) for value, label in LeadState.choices],
+            "history": history,
+            "missing_forecast": [
+                CampaignForm.base_fields[name].label
+                for name in CampaignForm.FORECAST_FIELDS
+                if getattr(campaign, name) is None
+            ],
+        },
+        status=status,
+    )
+
+
+@login_required
+def campaign_detail_page(request, pk: int):
+    """The campaign's forecast against its results; marketers edit it here."""
+    campaign = _campaign_or_404(request, pk)
+    if request.method != "POST":
+        return _campaign_page(request, campaign)
+    if not _may_manage_campaigns(request.user):
+        raise PermissionDenied("Only marketers change campaigns.")
+    form = CampaignForm(request.POST)
+    if form.is_valid():
+        try:
+            services.campaign_update(campaign=campaign, actor=request.user, **_campaign_form_data(form))
+        except ActionForbidden as error:
+            raise PermissionDenied(error.message) from None
+        except ApplicationError as error:
+            form_add_service_error(form, error)
+            return _campaign_page(request, campaign, form=form, error=error, status=error.status)
+        messages.success(request, "Campaign saved.")
+        return redirect("campaign-detail", pk=campaign.pk)
+    return _campaign_page(request, campaign, form=form, status=400)
+
+
+def _campaign_transition(request, pk: int, service, done: str):
+    campaign = _campaign_or_404(request, pk)
+    try:
+        service(campaign=campaign, actor=request.user)
+    except ActionForbidden as error:
+        raise PermissionDenied(error.message) from None
+    except ApplicationError as error:
+        # The missing forecast fields are shown on the edit form, next to each.
+        form = CampaignForm(initial=CampaignForm.initial_from(campaign))
+        if isinstance(error, InvalidInput):
+            form = CampaignForm(CampaignForm.initial_from(campaign))
+            form.is_valid()
+            form_add_service_error(form, error)
+        return _campaign_page(request, campaign, form=form, error=error, status=error.status)
+    messages.success(request, done.format(campaign=campaign))
+    return redirect("campaign-detail", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+def campaign_launch_submit(request, pk: int):
+    return _campaign_transition(request, pk, services.campaign_launch, "“{campaign}” is live.")
+
+
+@login_required
+@require_POST
+def campaign_end_submit(request, pk: int):
+    return _campaign_transition(request, pk, services.campaign_end, "“{campaign}” has ended.")
+
+
+# --- rejected leads (the page's views live in adjudication.views) ------------------------
+
+
+def appeal_window(lead: Lead, *, rulebook: RulebookVersion, now) -> dict:
+    """How much of the appeal window is left, in the rulebook's terms: in
+    working days and hours when deadlines count working time (the window was
+    set that way), in plain days and hours otherwise."""
+    due = lead.appeal_due_at
+    if due is None:
+        return {"expired": False, "urgent": False, "text": "No appeal window"}
+    if due <= now:
+        return {"expired": True, "urgent": True, "text": "Appeal window expired"}
+    if rulebook.business_hours_only:
+        left, day_hours, kind = selectors.working_time_between(now, due), WORKING_HOURS_PER_DAY, "working "
+    else:
+        left, day_hours, kind = due - now, 24, ""
+    seconds = left.total_seconds()
+    if seconds < 3600:
+        minutes = max(1, int(seconds // 60))
+        text = f"{minutes} {kind}minute{pluralize(minutes)} left"
+    else:
+        hours = round(seconds / 3600)
+        days, hours = divmod(hours, day_hours)
+        parts = []
+        if days:
+            parts.append(f"{days} {kind}day{pluralize(days)}")
+        if hours:
+            parts.append(f"{hours} {'' if days else kind}hour{pluralize(hours)}")
+        text = " ".join(parts) + " left"
+    return {"expired": False, "urgent": seconds < day_hours * 3600, "text": text}
+
+
+def rejected_card_render(
+    request, lead: Lead, *, form=None, outcome: str = "", case=None, error: str = "", status: int = 200
+):
+    """One card of the rejected-leads page, as HTMX swaps it in after Appeal or Concede."""
+    # Imported here: adjudication builds on leads, not the other way round.
+    from adjudication.forms import AppealForm
+
+    fresh = selectors.lead_get_visible(user=request.user, lead_id=lead.pk) or lead
+    if form is not None and not error:
+        error = " ".join(form.non_field_errors())
+    response = render(
+        request,
+        "leads/marketing/_rejected_card.html",
+        {
+            "lead": fresh,
+            "form": form or AppealForm(prefix=f"lead-{lead.pk}"),
+            "window": appeal_window(fresh, rulebook=selectors.rulebook_current(), now=timezone.now()),
+            "outcome": outcome,
+            "case": case,
+            "error": error,
+            "recycle": "recycle" in selectors.lead_allowed_transitions(lead=fresh, user=request.user),
+        },
+        status=status,
+    )
+    return htmx_flash_on_refusal(response, error=error, status=status)
