@@ -3,6 +3,8 @@
 #   make run    the app with demo data on http://127.0.0.1:8000 (SQLite, no services)
 #   make test   every check CI runs (needs root or sudo the first time, to start
 #               PostgreSQL and Redis; .ci/run is `LEADCOURT_REQUIRE_SERVICES=1 make test`)
+#   make screenshots   docs/screenshots/*.png of every main page (fresh demo DB, real Chromium)
+#   make bench  CSV import of the real export vs PostgreSQL COPY (bench/README.md)
 #   make lint / make fmt / make clean
 #
 # Variables: PYTHON (python3.11), HOST/PORT for make run, PYTEST_ARGS for make test
@@ -30,11 +32,13 @@ TEST_DATABASE_URL := postgres://leadcourt:leadcourt@127.0.0.1:5432/$(DB_NAME)
 TEST_BROKER_URL := redis://127.0.0.1:6379/0
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL)
 
-.PHONY: help run test lint fmt clean
+.PHONY: help run test screenshots bench lint fmt clean
 
 help:
 	@echo "make run     the app with demo data on http://$(HOST):$(PORT) (web, Celery worker and beat)"
 	@echo "make test    lint, migrations and deploy checks, pytest on PostgreSQL/Redis, process smoke test"
+	@echo "make screenshots  docs/screenshots/*.png of every main page at desktop and phone width"
+	@echo "make bench   CSV import of the real export vs PostgreSQL COPY (not part of make test)"
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make fmt     ruff --fix and ruff format"
 	@echo "make clean   remove the virtualenv, caches and collected static files (keeps var/)"
@@ -75,6 +79,19 @@ test: $(DEV_STAMP)
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(TEST_ENV) $(BIN)/pytest --create-db $(PYTEST_ARGS)
 	@DB_NAME=$(DB_NAME) VENV=$(VENV) bash scripts/smoke-processes.sh
+
+# --- make screenshots: the README's pictures (not part of make test) --------------------------
+# A throwaway SQLite demo database in a temp folder; never touches var/.
+screenshots: $(DEV_STAMP)
+	$(BIN)/python scripts/screenshots.py
+
+# --- make bench: import throughput vs COPY (not part of make test) ---------------------------
+# DATABASE_URL (default: the leadcourt_bench database, created if missing); its
+# lead tables are emptied first. Reads ../shared/data/x-education-leads.csv.
+BENCH_DATABASE_URL ?= postgres://leadcourt:leadcourt@127.0.0.1:5432/leadcourt_bench
+bench: $(DEV_STAMP)
+	@DB_NAME=$(DB_NAME) DB_USER=leadcourt DB_PASSWORD=leadcourt PYTHON=$(BIN)/python bash scripts/ensure-services.sh
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} CELERY_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/python bench/import_bench.py
 
 # --- Conveniences ---------------------------------------------------------------------------
 lint: $(DEV_STAMP)

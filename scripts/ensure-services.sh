@@ -2,11 +2,14 @@
 # Makes sure PostgreSQL and Redis answer on 127.0.0.1 for `make test`:
 # installs them with apt-get when missing, starts them without systemd, and
 # creates the `leadcourt` role (LOGIN CREATEDB; pytest-django creates
-# test_<db>) and database. Idempotent; silent when everything is already there.
+# test_<db>) and database. Also installs Debian's Chromium for the browser
+# tests (tests/e2e) when it is missing. Idempotent; silent when everything is
+# already there.
 #
 # Environment: PYTHON (a python with psycopg, default .venv/bin/python),
 # DB_NAME (leadcourt), DB_USER and DB_PASSWORD (leadcourt): local test credentials,
-# nothing here is meant for production.
+# nothing here is meant for production. LEADCOURT_CHROMIUM: another Chromium
+# binary for the browser tests (then nothing is installed for them).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -30,7 +33,7 @@ as_root() {
   elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
     sudo -n "$@"
   else
-    die "'$*' needs root (run as root, or set up PostgreSQL/Redis yourself; see README.md)"
+    die "'$*' needs root (run as root, or install PostgreSQL, Redis and Chromium yourself; see README.md)"
   fi
 }
 
@@ -62,6 +65,11 @@ if ! port_open "$PG_PORT" && ! command -v pg_ctlcluster >/dev/null; then
 fi
 if ! redis_ping && ! command -v redis-server >/dev/null; then
   packages+=(redis-server)
+fi
+# The browser tests drive Debian's Chromium; `playwright install` cannot
+# download browsers here (and exits 0 anyway), so it is never used.
+if [[ -z ${LEADCOURT_CHROMIUM:-} && ! -x /usr/bin/chromium ]]; then
+  packages+=(chromium)
 fi
 if ((${#packages[@]})); then
   say "installing ${packages[*]} with apt-get"

@@ -44,6 +44,20 @@ def _require_marked_services(request):
             _service_missing(request, f"needs Redis at {url}: {exc}")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: API throttles count in it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _private_media_root(settings, tmp_path_factory):
+    """Uploads (CSV imports) from any test land in a temporary folder, never in var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 def make_user(username: str, *role_names: str, department: str = Department.OTHER, **extra) -> User:
     user = User.objects.create_user(
         username=username,
