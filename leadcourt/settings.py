@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "leads",
     "adjudication",
     "metrics",
+    "leadcourt.notifications",
+    "leadcourt.jobs",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +133,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # (development, tests) an empty folder keeps it from warning on every start.
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "leadcourt" / "static"]
+# Uploaded files (CSV imports). Private: no MEDIA_URL is served. Web and
+# Celery workers must share this folder (a volume in docker-compose.yml).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -156,6 +161,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "leadcourt.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # POST /api/v1/auth/token/ per client address (counted in the cache).
+    "DEFAULT_THROTTLE_RATES": {"auth_token": env.str("API_TOKEN_RATE", default="20/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "LeadCourt API",
@@ -167,6 +174,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One named enum per choice set, whatever the field is called (state,
+    # from_state, to_state, ...); otherwise the schema warns and names vary.
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStateEnum": "leads.models.LeadState",
+        "TouchChannelEnum": "leads.models.TouchChannel",
+        "TouchOutcomeEnum": "leads.models.TouchOutcome",
+        "CaseKindEnum": "adjudication.models.CaseKind",
+        "CaseStatusEnum": "adjudication.models.CaseStatus",
+        "DecisionEnum": "adjudication.models.Decision",
+        "FindingEnum": "adjudication.models.Finding",
+        "LeadImportStatusEnum": "leads.models.LeadImportStatus",
+    },
 }
 
 # --- Email --------------------------------------------------------------------
@@ -176,7 +195,11 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# The folder the file-based backend writes to (django.core.mail.backends.filebased).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LeadCourt <leadcourt@localhost>")
+# Where the links in notification emails point (no trailing slash needed).
+SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000").geturl()
 
 # --- Celery -------------------------------------------------------------------
 # Redis in production; a filesystem broker (folders under var/) when unset, so
@@ -184,12 +207,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LeadCourt <leadcourt
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery-broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "out"),
         "data_folder_out": str(_queue_dir / "out"),
         "data_folder_processed": str(_queue_dir / "processed"),
+        # kombu's broadcast/control files (celery inspect, remote control);
+        # by default a "control" folder in the current directory.
+        "control_folder": str(_queue_dir / "control"),
     }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

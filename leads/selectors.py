@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from datetime import datetime, timedelta
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 
 from leadcourt.accounts import roles
-from leads.models import Lead, LeadEvent, LeadState, ReasonCode, RulebookVersion, Touch
+from leads.deadlines import WEEKEND, WORKDAY_END, WORKDAY_START, organisation_tz
+from leads.models import (
+    Campaign,
+    CampaignStatus,
+    Lead,
+    LeadEvent,
+    LeadState,
+    ReasonCode,
+    RulebookVersion,
+    Touch,
+)
 
 
 def rulebook_current() -> RulebookVersion:
@@ -79,3 +91,185 @@ def lead_followup_touch_count(*, lead: Lead) -> int:
     if lead.followup_started_at is not None:
         qs = qs.filter(occurred_at__gte=lead.followup_started_at)
     return qs.count()
+
+
+def leads_list(
+    *,
+    user,
+    state: str | None = None,
+    assigned_rep_id: int | None = None,
+    campaign_id: int | None = None,
+    source: str | None = None,
+    search: str | None = None,
+) -> QuerySet[Lead]:
+    """The API's lead list: what ``user`` may see, filtered, newest first
+    (one query per page whatever its size: ``leads_visible_to`` joins the
+    related rows it shows)."""
+    qs = leads_visible_to(user)
+    if state:
+        qs = qs.filter(state=state)
+    if assigned_rep_id is not None:
+        qs = qs.filter(assigned_rep_id=assigned_rep_id)
+    if campaign_id is not None:
+        qs = qs.filter(campaign_id=campaign_id)
+    if source:
+        qs = qs.filter(source__iexact=source)
+    if search:
+        qs = qs.filter(
+            Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(email__icontains=search)
+            | Q(company__icontains=search)
+            | Q(external_id__icontains=search)
+        )
+    return qs.order_by("-created_at", "-pk")
+
+
+# --- marketing: my leads, campaigns (H7) ------------------------------------------
+
+
+def marketer_leads(
+    *,
+    user,
+    mine: bool = True,
+    campaign_id: int | None = None,
+    source: str = "",
+    grade: str = "",
+    min_criteria: int | None = None,
+    search: str = "",
+    rulebook: RulebookVersion | None = None,
+) -> QuerySet[Lead]:
+    """The marketer's lead list before the state filter, newest first, so the
+    same queryset gives the state tabs (``lead_state_counts``) and the rows.
+
+    ``mine`` keeps the leads the user owns; marketers may see every lead
+    (``leads_visible_to``), so "all" is a toggle, not a privilege.
+    Search matches every word against name, company, email or external id.
+    """
+    qs = leads_visible_to(user)
+    if mine:
+        qs = qs.filter(marketer=user)
+    if campaign_id is not None:
+        qs = qs.filter(campaign_id=campaign_id)
+    if source:
+        qs = qs.filter(source__iexact=source)
+    if grade in ("A", "B"):
+        threshold = (rulebook or rulebook_current()).grade_a_min_criteria
+        if grade == "A":
+            qs = qs.filter(criteria_count__gte=threshold)
+        else:
+            qs = qs.filter(criteria_count__lt=threshold)
+    if min_criteria:
+        qs = qs.filter(criteria_count__gte=min_criteria)
+    # A handful of words is plenty for a name search; more only costs time.
+    for word in search.split()[:5]:
+        qs = qs.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(company__icontains=word)
+            | Q(email__icontains=word)
+            | Q(external_id__icontains=word)
+        )
+    return qs.order_by("-created_at", "-pk")
+
+
+def lead_state_counts(leads: QuerySet[Lead]) -> dict[str, int]:
+    """Leads per state in one grouped query (the tabs above a lead list)."""
+    rows = leads.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    return dict(rows)
+
+
+def working_time_between(start: datetime, end: datetime) -> timedelta:
+    """Working time (Mon–Fri 09:00–17:00, organisation time) from ``start`` to
+    ``end``: the inverse of ``deadlines.add_working_time``, used to say how
+    much of a working-time window is left. Zero when ``end`` is not after ``start``."""
+    total = timedelta(0)
+    if end <= start:
+        return total
+    tz = organisation_tz()
+    start, end = start.astimezone(tz), end.astimezone(tz)
+    day = start.date()
+    while day <= end.date():
+        if day.weekday() not in WEEKEND:
+            opening = datetime.combine(day, WORKDAY_START, tzinfo=tz)
+            closing = datetime.combine(day, WORKDAY_END, tzinfo=tz)
+            overlap = min(closing, end) - max(opening, start)
+            if overlap > timedelta(0):
+                total += overlap
+        day += timedelta(days=1)
+    return total
+
+
+def campaigns_visible_to(user) -> QuerySet[Campaign]:
+    """Campaigns and their forecasts: marketers (who manage them), managers
+    (who watch ROI) and administrators; nobody else."""
+    if roles.is_superuser(user) or roles.is_marketer(user) or roles.is_manager(user):
+        return Campaign.objects.all()
+    return Campaign.objects.none()
+
+
+def campaigns_with_actuals(*, user) -> QuerySet[Campaign]:
+    """Campaigns with forecast beside actual, in one aggregated query:
+    ``actual_leads`` (leads the campaign brought in), ``actual_mqls`` (of
+    those, delivered to sales at least once), ``actual_won`` (closed won) and
+    ``actual_revenue`` (their amounts). Live first, then drafts, then ended."""
+    return (
+        campaigns_visible_to(user)
+        .select_related("marketer")
+        .annotate(
+            actual_leads=Count("leads"),
+            actual_mqls=Count("leads", filter=Q(leads__delivery_count__gte=1)),
+            actual_won=Count("leads", filter=Q(leads__state=LeadState.WON)),
+            actual_revenue=Sum("leads__won_amount", filter=Q(leads__state=LeadState.WON)),
+            status_order=Case(
+                When(status=CampaignStatus.LIVE, then=Value(0)),
+                When(status=CampaignStatus.DRAFT, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("status_order", "name", "pk")
+    )
+
+
+# --- the rep's and manager's browser lists (H5) ----------------------------------------
+
+
+def rep_inbox_rows(*, rep) -> QuerySet[Lead]:
+    """The inbox page: ``rep_inbox`` with each lead's touch count (one query per page)."""
+    return rep_inbox(rep=rep).annotate(touch_count=Count("touches"))
+
+
+def rep_worked_rows(*, rep) -> QuerySet[Lead]:
+    """ "My accepted leads": ``rep_worked_leads`` with ``followup_touch_count``,
+    the touches of the current follow-up round (what the rulebook counts, see
+    ``lead_followup_touch_count``), in the same query. Running follow-up
+    deadlines first, then opportunities (no deadline), on PostgreSQL and
+    SQLite alike (they sort NULLs differently)."""
+    from django.db.models import F
+
+    return (
+        rep_worked_leads(rep=rep)
+        .annotate(
+            followup_touch_count=Count(
+                "touches",
+                filter=Q(followup_started_at__isnull=True)
+                | Q(touches__occurred_at__gte=F("followup_started_at")),
+            )
+        )
+        .order_by(F("followup_due_at").asc(nulls_last=True), "pk")
+    )
+
+
+def sales_reps_for_choice() -> list[tuple[int, str, bool]]:
+    """Everyone holding the sales rep role, as ``(id, name, is_active)``,
+    for pickers and filters (one query)."""
+    from django.contrib.auth import get_user_model
+
+    users = (
+        get_user_model()
+        .objects.filter(groups__name=roles.SALES_REP, is_system=False)
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
+    return [(user.pk, user.get_full_name() or user.username, user.is_active) for user in users]

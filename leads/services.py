@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
@@ -32,6 +33,7 @@ from leadcourt.errors import (
     InvalidInput,
     InvalidTransition,
 )
+from leadcourt.notifications import events as notify
 from leads import permissions
 from leads.criteria import criteria_to_mask
 from leads.history import lead_event_record
@@ -39,6 +41,7 @@ from leads.locks import lead_lock
 from leads.models import (
     OPEN_STATES,
     Campaign,
+    CampaignStatus,
     Lead,
     LeadEvent,
     LeadState,
@@ -201,6 +204,78 @@ def _route(lead: Lead):
 LEAD_TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "company", "title", "country", "source")
 
 
+def lead_ensure_may_create(actor) -> None:
+    """Marketers (and administrators, and the system actor for jobs) create leads (SPEC §1)."""
+    if not (roles.is_superuser(actor) or roles.is_marketer(actor) or getattr(actor, "is_system", False)):
+        raise ActionForbidden("Only marketers may create leads.")
+
+
+@dataclass(frozen=True)
+class LeadIntake:
+    """One lead's intake fields, checked and stripped."""
+
+    external_id: str | None
+    values: dict[str, str]
+    criteria_mask: int
+
+
+def lead_intake_clean(
+    *, external_id: str | None = None, criteria: Iterable[str] = (), **fields: str
+) -> LeadIntake:
+    """The rules every new lead's fields obey, whether it comes one at a time
+    (``lead_create``) or a thousand rows at a time (the CSV import).
+
+    Raises ``InvalidInput`` naming every bad field at once; writes nothing.
+    """
+    unknown = set(fields) - set(LEAD_TEXT_FIELDS)
+    if unknown:
+        raise InvalidInput(dict.fromkeys(sorted(unknown), "Unknown field."))
+    external_id = (external_id or "").strip() or None
+    values = {name: (fields.get(name) or "").strip() for name in LEAD_TEXT_FIELDS}
+    errors: dict[str, str] = {}
+    if values["email"]:
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            errors["email"] = "Enter a valid email address."
+    for name in LEAD_TEXT_FIELDS:
+        limit = Lead._meta.get_field(name).max_length
+        if len(values[name]) > limit:
+            errors[name] = f"At most {limit} characters."
+    if external_id and len(external_id) > 128:
+        errors["external_id"] = "At most 128 characters."
+    mask = 0
+    try:
+        mask = criteria_to_mask(criteria)
+    except ValueError as exc:
+        errors["criteria"] = str(exc)
+    if errors:
+        raise InvalidInput(errors)
+    return LeadIntake(external_id=external_id, values=values, criteria_mask=mask)
+
+
+def lead_first_by_email(emails: Iterable[str]) -> dict[str, Lead]:
+    """For each email (case-insensitive, keyed lower-cased), the earliest lead
+    that has it: the lead a new one with that email is a probable duplicate
+    of. One query (served by ``lead_email_lower_idx``) for any number of emails."""
+    wanted = {email.lower() for email in emails if email}
+    if not wanted:
+        return {}
+    rows = (
+        Lead.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=wanted)
+        .order_by("email_lower", "created_at", "pk")
+        .only("pk", "public_id", "email", "created_at")
+    )
+    if connection.features.can_distinct_on_fields:
+        # PostgreSQL: one row per email instead of every duplicate.
+        rows = rows.distinct("email_lower")
+    first: dict[str, Lead] = {}
+    for lead in rows:
+        first.setdefault(lead.email_lower, lead)
+    return first
+
+
 def lead_create(
     *,
     actor,
@@ -219,31 +294,9 @@ def lead_create(
     whose email matches an earlier lead's (case-insensitive) is marked as its
     probable duplicate.
     """
-    if not (roles.is_superuser(actor) or roles.is_marketer(actor) or getattr(actor, "is_system", False)):
-        raise ActionForbidden("Only marketers may create leads.")
-    unknown = set(fields) - set(LEAD_TEXT_FIELDS)
-    if unknown:
-        raise InvalidInput(dict.fromkeys(sorted(unknown), "Unknown field."))
-    external_id = (external_id or "").strip() or None
-    values = {name: (fields.get(name) or "").strip() for name in LEAD_TEXT_FIELDS}
-    errors: dict[str, str] = {}
-    if values["email"]:
-        try:
-            validate_email(values["email"])
-        except ValidationError:
-            errors["email"] = "Enter a valid email address."
-    for name in LEAD_TEXT_FIELDS:
-        limit = Lead._meta.get_field(name).max_length
-        if len(values[name]) > limit:
-            errors[name] = f"At most {limit} characters."
-    if external_id and len(external_id) > 128:
-        errors["external_id"] = "At most 128 characters."
-    try:
-        mask = criteria_to_mask(criteria)
-    except ValueError as exc:
-        errors["criteria"] = str(exc)
-    if errors:
-        raise InvalidInput(errors)
+    lead_ensure_may_create(actor)
+    intake = lead_intake_clean(external_id=external_id, criteria=criteria, **fields)
+    external_id, values, mask = intake.external_id, intake.values, intake.criteria_mask
 
     if external_id:
         existing = Lead.objects.filter(external_id=external_id).first()
@@ -254,14 +307,7 @@ def lead_create(
         marketer = actor
     try:
         with transaction.atomic():
-            duplicate_of = None
-            if values["email"]:
-                duplicate_of = (
-                    Lead.objects.annotate(email_lower=Lower("email"))
-                    .filter(email_lower=values["email"].lower())
-                    .order_by("created_at", "pk")
-                    .first()
-                )
+            duplicate_of = lead_first_by_email([values["email"]]).get(values["email"].lower())
             lead = Lead.objects.create(
                 external_id=external_id,
                 criteria_mask=mask,
@@ -309,6 +355,7 @@ def lead_qualify(*, lead: Lead, actor, criteria: Iterable[str] | None = None) ->
             decision_due_at=step.rulebook.decision_due(step.now),
         )
         step.record(data={"rep": rep.pk, "criteria_met": _criteria_count(mask)})
+        notify.lead_assigned(lead=step.lead, event=step.event, actor=actor)
     return step.lead
 
 
@@ -344,6 +391,7 @@ def lead_recycle(*, lead: Lead, actor, criteria: Iterable[str] | None = None) ->
             decision_due_at=step.rulebook.decision_due(step.now),
         )
         step.record(data={"rep": rep.pk, "criteria_met": _criteria_count(mask)})
+        notify.lead_assigned(lead=step.lead, event=step.event, actor=actor)
     return step.lead
 
 
@@ -384,6 +432,7 @@ def lead_reject(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
         )
         step.record(reason=reason_code, note=(note or "").strip())
         _audit_if_all_rejections_reviewed(step)
+        notify.lead_rejected(lead=step.lead, event=step.event, actor=actor)
     return step.lead
 
 
@@ -410,6 +459,7 @@ def lead_return_after_followup(*, lead: Lead, actor, reason: str, note: str = ""
         )
         step.record(reason=reason_code, note=(note or "").strip(), data={"touches": done, "grade": grade})
         _audit_if_all_rejections_reviewed(step)
+        notify.lead_rejected(lead=step.lead, event=step.event, actor=actor)
     return step.lead
 
 
@@ -492,7 +542,7 @@ def lead_reassign(*, lead: Lead, actor, rep, note: str = "") -> Lead:
         if locked.state == LeadState.MQL:
             locked.decision_due_at = rulebook.decision_due(now)
         locked.save()
-        lead_event_record(
+        event = lead_event_record(
             lead=locked,
             transition="reassign",
             from_state=locked.state,
@@ -502,6 +552,7 @@ def lead_reassign(*, lead: Lead, actor, rep, note: str = "") -> Lead:
             note=(note or "").strip(),
             data={"from_rep": previous, "to_rep": rep.pk},
         )
+        notify.lead_assigned(lead=locked, event=event, actor=actor)
     return locked
 
 
@@ -603,3 +654,203 @@ def rulebook_version_create(*, actor, change_note: str = "", **changes) -> Ruleb
             raise InvalidInput(exc.message_dict) from None
         version.save()
     return version
+
+
+# --- campaigns (SPEC §7: a forecast before a campaign goes live) ---------------------
+
+CAMPAIGN_FIELDS = (
+    "name",
+    "source",
+    "marketer",
+    "starts_on",
+    "ends_on",
+    "forecast_leads",
+    "forecast_mqls",
+    "forecast_revenue",
+    "budget",
+)
+CAMPAIGN_FORECAST_FIELDS = ("forecast_leads", "forecast_mqls", "forecast_revenue", "budget")
+CAMPAIGN_FORECAST_LABELS = {
+    "forecast_leads": "leads",
+    "forecast_mqls": "MQLs",
+    "forecast_revenue": "revenue",
+    "budget": "budget",
+}
+FORECAST_REQUIRED = "Required before the campaign goes live."
+# The largest amount a forecast or budget may hold (DecimalField(max_digits=14, decimal_places=2)).
+CAMPAIGN_AMOUNT_LIMIT = Decimal("1e12")
+
+
+def campaign_ensure_may_manage(actor) -> None:
+    """Marketers create and change campaigns and their forecasts (SPEC §1);
+    managers only read them: the forecast is marketing's commitment."""
+    if not (roles.is_superuser(actor) or roles.is_marketer(actor)):
+        raise ActionForbidden("Only marketers may create or change campaigns.")
+
+
+def campaign_fields_check(campaign: Campaign) -> None:
+    """Every rule a campaign's fields obey, with all errors at once, per field
+    (``InvalidInput``). The services run it under the row lock; the admin form
+    also runs it first, to show the errors beside the fields.
+
+    ``clean_fields`` turns strings from the API into typed values and applies
+    the model's limits (lengths, digits, non-negative counts, real dates).
+    """
+    errors: dict[str, list[str]] = {}
+    try:
+        campaign.clean_fields(exclude=["status"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    campaign.name = (campaign.name or "").strip()
+    campaign.source = (campaign.source or "").strip()
+    if "name" not in errors:
+        if not campaign.name:
+            errors["name"] = ["Give the campaign a name."]
+        elif Campaign.objects.filter(name__iexact=campaign.name).exclude(pk=campaign.pk).exists():
+            errors["name"] = ["Another campaign already has this name."]
+    for name in ("forecast_revenue", "budget"):
+        value = getattr(campaign, name)
+        if name not in errors and value is not None and value < 0:
+            errors[name] = ["Cannot be negative."]
+    if (
+        "marketer" not in errors
+        and campaign.marketer_id is not None
+        and not roles.active_users_with_role(roles.MARKETER).filter(pk=campaign.marketer_id).exists()
+    ):
+        errors["marketer"] = ["Choose an active marketer."]
+    starts_on, ends_on = campaign.starts_on, campaign.ends_on
+    if not ({"starts_on", "ends_on"} & set(errors)) and starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = ["The campaign cannot end before it starts."]
+    if campaign.status != CampaignStatus.DRAFT:
+        for name in CAMPAIGN_FORECAST_FIELDS:
+            if name not in errors and getattr(campaign, name) is None:
+                errors[name] = [f"A {campaign.get_status_display().lower()} campaign keeps its forecast."]
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _campaign_log(campaign: Campaign, actor, flag: int, message: str) -> None:
+    """The campaign's history: Django's admin log, so changes made here and in
+    the admin read as one history (the campaign page and the admin show it)."""
+    LogEntry.objects.log_actions(
+        user_id=actor.pk, queryset=[campaign], action_flag=flag, change_message=message, single_object=True
+    )
+
+
+def _campaign_changes_describe(before: dict, campaign: Campaign) -> str:
+    parts = []
+    for name in CAMPAIGN_FIELDS:
+        old, new = before[name], getattr(campaign, f"{name}_id" if name == "marketer" else name)
+        if old != new:
+            label = Campaign._meta.get_field(name).verbose_name
+            parts.append(
+                f"{label}: {'—' if old in (None, '') else old} → {'—' if new in (None, '') else new}"
+            )
+    return "Changed " + "; ".join(parts) + "." if parts else ""
+
+
+def _campaign_lock(campaign: Campaign) -> Campaign:
+    return Campaign.objects.select_for_update().get(pk=campaign.pk)
+
+
+def campaign_create(*, actor, name: str, **fields) -> Campaign:
+    """A new campaign, as a draft; the forecast may come now or later, but
+    before it goes live. Marketers only; the creator owns it unless another
+    marketer is named."""
+    campaign_ensure_may_manage(actor)
+    unknown = set(fields) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise InvalidInput(dict.fromkeys(sorted(unknown), "Unknown field."))
+    if fields.get("marketer") is None and roles.is_marketer(actor):
+        fields["marketer"] = actor
+    campaign = Campaign(name=name, status=CampaignStatus.DRAFT, **fields)
+    with transaction.atomic():
+        campaign_fields_check(campaign)
+        try:
+            with transaction.atomic():
+                campaign.save()
+        except IntegrityError:
+            # Two marketers creating the same name at once: the unique constraint decides.
+            raise InvalidInput({"name": "Another campaign already has this name."}) from None
+        _campaign_log(campaign, actor, ADDITION, "Created as a draft.")
+    return campaign
+
+
+def campaign_update(*, campaign: Campaign, actor, **changes) -> Campaign:
+    """Change a draft or live campaign's fields (a live one keeps a complete
+    forecast). An ended campaign is a record and does not change.
+    Locks the campaign row so two editors do not overwrite each other unseen."""
+    campaign_ensure_may_manage(actor)
+    unknown = set(changes) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise InvalidInput(dict.fromkeys(sorted(unknown), "Unknown field."))
+    with transaction.atomic():
+        locked = _campaign_lock(campaign)
+        if locked.status == CampaignStatus.ENDED:
+            raise GuardFailed("This campaign has ended; its record no longer changes.", code="campaign_ended")
+        before = {
+            name: getattr(locked, f"{name}_id" if name == "marketer" else name) for name in CAMPAIGN_FIELDS
+        }
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        campaign_fields_check(locked)
+        message = _campaign_changes_describe(before, locked)
+        if message:
+            try:
+                with transaction.atomic():
+                    locked.save()
+            except IntegrityError:
+                raise InvalidInput({"name": "Another campaign already has this name."}) from None
+            _campaign_log(locked, actor, CHANGE, message)
+    return locked
+
+
+def campaign_launch(*, campaign: Campaign, actor) -> Campaign:
+    """draft → live, only with a complete forecast (leads, MQLs, revenue,
+    budget): each missing one is named, so the page shows the error next to
+    it. The start date defaults to today."""
+    campaign_ensure_may_manage(actor)
+    with transaction.atomic():
+        locked = _campaign_lock(campaign)
+        if locked.status != CampaignStatus.DRAFT:
+            raise GuardFailed(
+                f"Only a draft campaign can go live; this one is {locked.get_status_display().lower()}.",
+                code="campaign_not_draft",
+            )
+        missing = [name for name in CAMPAIGN_FORECAST_FIELDS if getattr(locked, name) is None]
+        if missing:
+            labels = ", ".join(CAMPAIGN_FORECAST_LABELS[name] for name in missing)
+            raise InvalidInput(
+                dict.fromkeys(missing, FORECAST_REQUIRED),
+                message=f"The campaign cannot go live without its forecast; missing: {labels}.",
+            )
+        today = timezone.localdate()
+        if locked.ends_on is not None and locked.ends_on < today:
+            raise InvalidInput({"ends_on": "This end date has passed; move it before going live."})
+        locked.starts_on = locked.starts_on or today
+        locked.status = CampaignStatus.LIVE
+        campaign_fields_check(locked)
+        locked.save()
+        _campaign_log(locked, actor, CHANGE, "Went live.")
+    return locked
+
+
+def campaign_end(*, campaign: Campaign, actor) -> Campaign:
+    """live → ended; the end date becomes today unless it already passed."""
+    campaign_ensure_may_manage(actor)
+    with transaction.atomic():
+        locked = _campaign_lock(campaign)
+        if locked.status != CampaignStatus.LIVE:
+            raise GuardFailed(
+                f"Only a live campaign can end; this one is {locked.get_status_display().lower()}.",
+                code="campaign_not_live",
+            )
+        today = timezone.localdate()
+        if locked.ends_on is None or locked.ends_on > today:
+            locked.ends_on = today
+        if locked.starts_on is not None and locked.starts_on > locked.ends_on:
+            locked.starts_on = locked.ends_on
+        locked.status = CampaignStatus.ENDED
+        locked.save()
+        _campaign_log(locked, actor, CHANGE, "Ended.")
+    return locked
