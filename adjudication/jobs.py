@@ -3,52 +3,42 @@ cases and the monthly sample. See ``leads/jobs.py`` for the shared shape."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from adjudication.models import Case, CaseStatus
 from adjudication.sampling import previous_month
 from adjudication.services import monthly_sample_open_cases
 from leadcourt.accounts import roles
-from leadcourt.jobs.batches import DEFAULT_BATCH_SIZE
-from leadcourt.jobs.report import JobReport
+from leadcourt.jobs.batches import for_each_locked_batch
+from leadcourt.jobs.report import JobReport, plural
 from leadcourt.notifications import events as notify
 from leadcourt.notifications.services import notifications_requeue_stale
+from leads.history import lead_event_new
 from leads.models import Lead, LeadEvent, ReviewMode
 from leads.selectors import rulebook_current
 
 ESCALATION_TRANSITION = "case_escalated"
 
 
-def _escalation_recipient_ids() -> list[int]:
-    """Every active judge and manager (SPEC §6)."""
-    return sorted(
-        set(roles.active_users_with_role(roles.JUDGE).values_list("pk", flat=True))
-        | set(roles.active_users_with_role(roles.MANAGER).values_list("pk", flat=True))
-    )
-
-
-def _escalate_batch(
-    *, case_rows: list[tuple[int, int]], now, system, rulebook, recipients
-) -> tuple[int, int]:
-    """Escalate the still-overdue cases among ``case_rows`` ((case id, lead id)).
+def _escalate_batch(*, case_ids: list[int], now, system, rulebook) -> tuple[int, int]:
+    """Escalate the still-overdue cases among ``case_ids``.
 
     Lock order as everywhere: the leads, then the cases, each ``SKIP
     LOCKED`` so that a verdict in progress (which holds the lead) or another
     worker's batch is passed over rather than waited for. The compare-and-set
     on ``escalated_at`` makes each case escalate once.
     """
-    lead_ids = [lead_id for _, lead_id in case_rows]
-    locked_leads = set(
+    locked_lead_ids = list(
         Lead.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pk__in=lead_ids)
+        .filter(cases__pk__in=case_ids)
         .values_list("pk", flat=True)
     )
     cases = list(
         Case.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("lead")
         .filter(
-            pk__in=[case_id for case_id, lead_id in case_rows if lead_id in locked_leads],
+            pk__in=case_ids,
+            lead_id__in=locked_lead_ids,
             status=CaseStatus.OPEN,
             due_at__lt=now,
             escalated_at__isnull=True,
@@ -62,20 +52,18 @@ def _escalate_batch(
     )
     # The lead's timeline shows that its case was escalated, by whom (the system) and when.
     LeadEvent.objects.bulk_create(
-        LeadEvent(
+        lead_event_new(
             lead=case.lead,
             transition=ESCALATION_TRANSITION,
             from_state=case.lead.state,
-            to_state=case.lead.state,
             actor=system,
             occurred_at=now,
-            rulebook_version=rulebook,
+            rulebook=rulebook,
             data={"case": case.pk, "due_at": case.due_at.isoformat()},
         )
         for case in cases
     )
-    notified = notify.cases_overdue(cases=cases, recipient_ids=recipients)
-    return len(cases), notified
+    return len(cases), notify.cases_overdue(cases=cases)
 
 
 def escalate_cases() -> JobReport:
@@ -85,29 +73,24 @@ def escalate_cases() -> JobReport:
     now = timezone.now()
     system = roles.system_actor()
     rulebook = rulebook_current()
-    recipients = _escalation_recipient_ids()
-    overdue = Case.objects.filter(status=CaseStatus.OPEN, due_at__lt=now, escalated_at__isnull=True)
     escalated = notified = 0
-    last_pk = 0
-    while True:
-        with transaction.atomic():
-            case_rows = list(
-                overdue.filter(pk__gt=last_pk)
-                .order_by("pk")
-                .values_list("pk", "lead_id")[:DEFAULT_BATCH_SIZE]
-            )
-            if not case_rows:
-                break
-            done, told = _escalate_batch(
-                case_rows=case_rows, now=now, system=system, rulebook=rulebook, recipients=recipients
-            )
-            escalated += done
-            notified += told
-        last_pk = case_rows[-1][0]
+
+    def escalate(case_ids: list[int]) -> None:
+        nonlocal escalated, notified
+        done, told = _escalate_batch(case_ids=case_ids, now=now, system=system, rulebook=rulebook)
+        escalated += done
+        notified += told
+
+    # Not locked by the candidate query: ``_escalate_batch`` locks each case after its lead.
+    for_each_locked_batch(
+        Case.objects.filter(status=CaseStatus.OPEN, due_at__lt=now, escalated_at__isnull=True),
+        escalate,
+        lock=False,
+    )
     requeued = notifications_requeue_stale()
     summary = (
-        f"escalated {escalated} overdue case{'' if escalated == 1 else 's'}, "
-        f"sent {notified} notification{'' if notified == 1 else 's'} to judges and managers"
+        f"escalated {plural(escalated, 'overdue case')}, "
+        f"sent {plural(notified, 'notification')} to judges and managers"
     )
     if requeued:
         summary += f"; re-queued {requeued} undelivered notifications"
@@ -141,7 +124,7 @@ def monthly_sample() -> JobReport:
     opened = len(result.opened)
     summary = (
         f"sampled {len(result.picked)} of {result.eligible} unappealed rejections of {month:%B %Y}, "
-        f"opened {opened} audit case{'' if opened == 1 else 's'}"
+        f"opened {plural(opened, 'audit case')}"
     )
     if result.skipped:
         summary += f" ({len(result.skipped)} skipped: already audited or no longer rejected)"

@@ -3,25 +3,8 @@
 
 from __future__ import annotations
 
-import logging
-
-from celery import shared_task
-
 from adjudication import jobs
-from leadcourt.jobs.retry import JOB_TASK_OPTIONS
+from leadcourt.jobs.retry import job_task
 
-logger = logging.getLogger(__name__)
-
-
-@shared_task(name="adjudication.tasks.escalate_cases", **JOB_TASK_OPTIONS)
-def escalate_cases() -> str:
-    report = jobs.escalate_cases()
-    logger.info("escalate_cases: %s", report)
-    return str(report)
-
-
-@shared_task(name="adjudication.tasks.monthly_sample", **JOB_TASK_OPTIONS)
-def monthly_sample() -> str:
-    report = jobs.monthly_sample()
-    logger.info("monthly_sample: %s", report)
-    return str(report)
+escalate_cases = job_task(jobs.escalate_cases, name="adjudication.tasks.escalate_cases")
+monthly_sample = job_task(jobs.monthly_sample, name="adjudication.tasks.monthly_sample")

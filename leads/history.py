@@ -7,7 +7,7 @@ from django.utils import timezone
 from leads.models import Lead, LeadEvent, ReasonCode, RulebookVersion
 
 
-def lead_event_record(
+def lead_event_new(
     *,
     lead: Lead,
     transition: str,
@@ -19,8 +19,10 @@ def lead_event_record(
     note: str = "",
     data: dict | None = None,
 ) -> LeadEvent:
-    """Record one event; callers are services already inside their transaction."""
-    return LeadEvent.objects.create(
+    """One history row, unsaved: the lead's state now is where the event led.
+    Bulk writers (the CSV import, the escalation job, the demo seed) collect
+    these for one ``bulk_create``; services use ``lead_event_record``."""
+    return LeadEvent(
         lead=lead,
         transition=transition,
         from_state=from_state,
@@ -32,3 +34,11 @@ def lead_event_record(
         rulebook_version=rulebook,
         data=data or {},
     )
+
+
+def lead_event_record(**fields) -> LeadEvent:
+    """Record one event (``lead_event_new``'s arguments); callers are services
+    already inside their transaction."""
+    event = lead_event_new(**fields)
+    event.save()
+    return event

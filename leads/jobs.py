@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from adjudication.services import case_open_ignored, case_open_not_followed_up
 from leadcourt.accounts import roles
-from leadcourt.jobs.batches import act_on_each_locked, for_each_locked_batch
-from leadcourt.jobs.report import JobReport
+from leadcourt.jobs.batches import Outcome, act_on_each_locked, for_each_locked_batch
+from leadcourt.jobs.report import JobReport, plural
 from leadcourt.notifications import events as notify
 from leadcourt.notifications.models import NotificationKind
 from leads.deadlines import deadline_after_hours
@@ -33,10 +33,6 @@ from leads.services import lead_expire_appeal
 # plain hours when the rulebook does not count business hours): enough to
 # act on it the same day, late enough not to nag about fresh leads.
 REMINDER_HOURS = 8
-
-
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
 
 
 def _reminder_horizon(now, rulebook: RulebookVersion):
@@ -85,18 +81,36 @@ def _remind(*, kind: str, queryset, due_field: str) -> int:
     return reminded
 
 
+def _sweep_report(job: str, outcome: Outcome, reminded: int, *, flagged: str, skipped_why: str) -> JobReport:
+    """The report of a sweep that flags leads (one case each) and sends reminders."""
+    summary = (
+        f"flagged {flagged}, opened {plural(outcome.done, 'case')}, "
+        f"sent {plural(reminded, 'deadline reminder')}"
+    )
+    if outcome.skipped:
+        summary += f" ({outcome.skipped} skipped: {skipped_why})"
+    return JobReport(
+        job=job,
+        summary=summary,
+        counts={
+            "flagged": outcome.done,
+            "cases_opened": outcome.done,
+            "reminders": reminded,
+            "skipped": outcome.skipped,
+        },
+    )
+
+
 def sweep_decisions() -> JobReport:
     """Flag MQLs past their decision deadline as ignored (one case each), and
     remind reps whose leads' deadlines are less than ``REMINDER_HOURS`` away."""
     now = timezone.now()
     rulebook = rulebook_current()
     system = roles.system_actor()
-    # A lead decided or reassigned since the candidate query is skipped: no longer overdue.
     outcome = act_on_each_locked(
         Lead.objects.filter(state=LeadState.MQL, decision_due_at__lte=now),
         lambda pk: case_open_ignored(lead=Lead(pk=pk), actor=system),
     )
-    flagged, skipped = outcome.done, outcome.skipped
     reminded = _remind(
         kind=NotificationKind.DECISION_REMINDER,
         queryset=Lead.objects.filter(
@@ -106,16 +120,13 @@ def sweep_decisions() -> JobReport:
         ),
         due_field="decision_due_at",
     )
-    summary = (
-        f"flagged {_plural(flagged, 'ignored lead')}, opened {_plural(flagged, 'case')}, "
-        f"sent {_plural(reminded, 'deadline reminder')}"
-    )
-    if skipped:
-        summary += f" ({skipped} skipped: no longer overdue)"
-    return JobReport(
-        job="sweep_decisions",
-        summary=summary,
-        counts={"flagged": flagged, "cases_opened": flagged, "reminders": reminded, "skipped": skipped},
+    return _sweep_report(
+        "sweep_decisions",
+        outcome,
+        reminded,
+        flagged=plural(outcome.done, "ignored lead"),
+        # Decided or reassigned since the candidate query.
+        skipped_why="no longer overdue",
     )
 
 
@@ -127,12 +138,10 @@ def sweep_followups() -> JobReport:
     rulebook = rulebook_current()
     system = roles.system_actor()
     accepted = Lead.objects.filter(state=LeadState.SAL)
-    # Touched enough, moved on or reassigned since the candidate query: skipped.
     outcome = act_on_each_locked(
         _leads_lacking_touches(accepted.filter(followup_due_at__lte=now), rulebook),
         lambda pk: case_open_not_followed_up(lead=Lead(pk=pk), actor=system),
     )
-    flagged, skipped = outcome.done, outcome.skipped
     reminded = _remind(
         kind=NotificationKind.FOLLOWUP_REMINDER,
         queryset=_leads_lacking_touches(
@@ -141,16 +150,13 @@ def sweep_followups() -> JobReport:
         ),
         due_field="followup_due_at",
     )
-    summary = (
-        f"flagged {_plural(flagged, 'lead')} not followed up, opened {_plural(flagged, 'case')}, "
-        f"sent {_plural(reminded, 'deadline reminder')}"
-    )
-    if skipped:
-        summary += f" ({skipped} skipped: followed up or moved on)"
-    return JobReport(
-        job="sweep_followups",
-        summary=summary,
-        counts={"flagged": flagged, "cases_opened": flagged, "reminders": reminded, "skipped": skipped},
+    return _sweep_report(
+        "sweep_followups",
+        outcome,
+        reminded,
+        flagged=f"{plural(outcome.done, 'lead')} not followed up",
+        # Touched enough, moved on or reassigned since the candidate query.
+        skipped_why="followed up or moved on",
     )
 
 
@@ -164,7 +170,7 @@ def expire_appeals() -> JobReport:
         lambda pk: lead_expire_appeal(lead=Lead(pk=pk), actor=system),
     )
     returned, skipped = outcome.done, outcome.skipped
-    summary = f"returned {_plural(returned, 'rejected lead')} to marketing (appeal window closed)"
+    summary = f"returned {plural(returned, 'rejected lead')} to marketing (appeal window closed)"
     if skipped:
         summary += f" ({skipped} skipped: appealed or conceded meanwhile)"
     return JobReport(job="expire_appeals", summary=summary, counts={"returned": returned, "skipped": skipped})

@@ -4,32 +4,9 @@
 
 from __future__ import annotations
 
-import logging
-
-from celery import shared_task
-
-from leadcourt.jobs.retry import JOB_TASK_OPTIONS
+from leadcourt.jobs.retry import job_task
 from leads import jobs
 
-logger = logging.getLogger(__name__)
-
-
-@shared_task(name="leads.tasks.sweep_decisions", **JOB_TASK_OPTIONS)
-def sweep_decisions() -> str:
-    report = jobs.sweep_decisions()
-    logger.info("sweep_decisions: %s", report)
-    return str(report)
-
-
-@shared_task(name="leads.tasks.sweep_followups", **JOB_TASK_OPTIONS)
-def sweep_followups() -> str:
-    report = jobs.sweep_followups()
-    logger.info("sweep_followups: %s", report)
-    return str(report)
-
-
-@shared_task(name="leads.tasks.expire_appeals", **JOB_TASK_OPTIONS)
-def expire_appeals() -> str:
-    report = jobs.expire_appeals()
-    logger.info("expire_appeals: %s", report)
-    return str(report)
+sweep_decisions = job_task(jobs.sweep_decisions, name="leads.tasks.sweep_decisions")
+sweep_followups = job_task(jobs.sweep_followups, name="leads.tasks.sweep_followups")
+expire_appeals = job_task(jobs.expire_appeals, name="leads.tasks.expire_appeals")

@@ -3,18 +3,7 @@
 
 from __future__ import annotations
 
-import logging
-
-from celery import shared_task
-
-from leadcourt.jobs.retry import JOB_TASK_OPTIONS
+from leadcourt.jobs.retry import job_task
 from metrics import jobs
 
-logger = logging.getLogger(__name__)
-
-
-@shared_task(name="metrics.tasks.metrics_snapshots", **JOB_TASK_OPTIONS)
-def metrics_snapshots(full: bool = False) -> str:
-    report = jobs.metrics_snapshots(full=full)
-    logger.info("metrics_snapshots: %s", report)
-    return str(report)
+metrics_snapshots = job_task(jobs.metrics_snapshots, name="metrics.tasks.metrics_snapshots")

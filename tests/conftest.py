@@ -17,6 +17,8 @@ from django.db import connection
 
 from leadcourt.accounts import roles
 from leadcourt.accounts.models import Department, User
+from leadcourt.celery import app as celery_app
+from leads.services import rulebook_version_create
 from tests.clock import Clock, london
 
 REQUIRE_SERVICES = os.environ.get("LEADCOURT_REQUIRE_SERVICES") == "1"
@@ -115,6 +117,31 @@ def admin_user(db) -> User:
 @pytest.fixture
 def system(db) -> User:
     return roles.system_actor()
+
+
+@pytest.fixture
+def rules(admin_user):
+    """Publish a new rulebook version with some rules changed, as an administrator would."""
+
+    def publish(**changes):
+        return rulebook_version_create(actor=admin_user, change_note="test", **changes)
+
+    return publish
+
+
+@pytest.fixture
+def celery_eager():
+    """Run ``.delay()`` in-process (what a worker would do), errors raised, so
+    that after-commit delivery lands in ``mailoutbox``.
+
+    Set on the app itself: overriding the Django setting does not reach an
+    app that is already configured. The real-worker test covers the rest.
+    """
+    before = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield celery_app
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
 
 
 @pytest.fixture(scope="module")

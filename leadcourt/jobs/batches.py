@@ -26,7 +26,11 @@ DEFAULT_BATCH_SIZE = 200
 
 
 def for_each_locked_batch(
-    queryset: QuerySet, handle: Callable[[list[int]], None], *, batch_size: int | None = None
+    queryset: QuerySet,
+    handle: Callable[[list[int]], None],
+    *,
+    batch_size: int | None = None,
+    lock: bool = True,
 ) -> int:
     """Call ``handle(ids)`` for each locked batch of ``queryset``'s rows,
     inside the batch's transaction; return how many rows were claimed.
@@ -35,18 +39,19 @@ def for_each_locked_batch(
     them again (a no-op within the same transaction) and re-check their state.
     An exception in ``handle`` rolls back its batch and propagates (the task
     retries; earlier batches stay committed, which is fine for idempotent work).
+
+    ``lock=False`` leaves the locking to ``handle`` (still one transaction per
+    batch), for rows that must be locked after others: a case after its lead.
     """
     batch_size = batch_size or DEFAULT_BATCH_SIZE
     claimed = 0
     last_pk = 0
     while True:
         with transaction.atomic():
-            ids = list(
-                queryset.filter(pk__gt=last_pk)
-                .order_by("pk")
-                .select_for_update(skip_locked=True, of=("self",))
-                .values_list("pk", flat=True)[:batch_size]
-            )
+            candidates = queryset.filter(pk__gt=last_pk).order_by("pk")
+            if lock:
+                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+            ids = list(candidates.values_list("pk", flat=True)[:batch_size])
             if not ids:
                 return claimed
             handle(ids)

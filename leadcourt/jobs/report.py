@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def plural(count: int, noun: str) -> str:
+    """``count`` and the noun that goes with it: "1 case", "2 cases"."""
+    return f"{count} {noun if count == 1 else noun + 's'}"
+
+
 @dataclass(frozen=True)
 class JobReport:
     """A job's outcome: counts by name, and one line saying them in words

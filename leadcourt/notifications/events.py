@@ -11,84 +11,71 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from adjudication.selectors import NON_INDEPENDENT_DEPARTMENTS
 from leadcourt.accounts import roles
-from leadcourt.accounts.models import Department
 from leadcourt.notifications.models import NotificationKind
 from leadcourt.notifications.services import Outgoing, notifications_queue
-
-# With ``independent_judges`` on these judges never decide, so they are not
-# told about new cases either (the same rule as adjudication.selectors).
-NON_INDEPENDENT_DEPARTMENTS = (Department.SALES, Department.MARKETING)
 
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _actor_id(actor) -> int | None:
-    return getattr(actor, "pk", None)
+def _others(user_ids: Iterable[int | None], actor=None) -> list[int]:
+    """The users to tell, each once: never the one who acted."""
+    return sorted(set(user_ids) - {None, getattr(actor, "pk", None)})
 
 
 def lead_assigned(*, lead, event, actor) -> int:
-    """The lead's rep: a lead was delivered or reassigned to them, or a
-    verdict handed it to them to follow up; a deadline now runs."""
-    if lead.assigned_rep_id is None or lead.assigned_rep_id == _actor_id(actor):
-        return 0
+    """The lead's rep: a lead was delivered or reassigned to them; a deadline
+    now runs (a verdict that hands them the lead is ``case_decided``'s news)."""
     return notifications_queue(
-        [
-            Outgoing(
-                kind=NotificationKind.LEAD_ASSIGNED,
-                recipient_id=lead.assigned_rep_id,
-                key=f"lead_assigned:event{event.pk}",
-                lead_id=lead.pk,
-                context={
-                    "transition": event.transition,
-                    "state": lead.state,
-                    "decision_due_at": _iso(lead.decision_due_at),
-                    "followup_due_at": _iso(lead.followup_due_at),
-                },
-            )
-        ]
+        Outgoing(
+            kind=NotificationKind.LEAD_ASSIGNED,
+            recipient_id=rep_id,
+            key=f"lead_assigned:event{event.pk}",
+            lead_id=lead.pk,
+            context={
+                "transition": event.transition,
+                "state": lead.state,
+                "decision_due_at": _iso(lead.decision_due_at),
+                "followup_due_at": _iso(lead.followup_due_at),
+            },
+        )
+        for rep_id in _others([lead.assigned_rep_id], actor)
     )
 
 
 def lead_rejected(*, lead, event, actor) -> int:
     """The lead's marketer: sales rejected (or returned after follow-up) their lead."""
-    if lead.marketer_id is None or lead.marketer_id == _actor_id(actor):
-        return 0
     return notifications_queue(
-        [
-            Outgoing(
-                kind=NotificationKind.LEAD_REJECTED,
-                recipient_id=lead.marketer_id,
-                key=f"lead_rejected:event{event.pk}",
-                lead_id=lead.pk,
-                context={
-                    "transition": event.transition,
-                    "reason": event.reason.label if event.reason_id else "",
-                    "note": event.note,
-                    "rep": str(actor),
-                    "appeal_due_at": _iso(lead.appeal_due_at),
-                    # all_rejections mode: already before the judges, nothing to appeal.
-                    "audited": lead.state == "in_review",
-                },
-            )
-        ]
+        Outgoing(
+            kind=NotificationKind.LEAD_REJECTED,
+            recipient_id=marketer_id,
+            key=f"lead_rejected:event{event.pk}",
+            lead_id=lead.pk,
+            context={
+                "transition": event.transition,
+                "reason": event.reason.label if event.reason_id else "",
+                "note": event.note,
+                "rep": str(actor),
+                "appeal_due_at": _iso(lead.appeal_due_at),
+                # all_rejections mode: already before the judges, nothing to appeal.
+                "audited": lead.state == "in_review",
+            },
+        )
+        for marketer_id in _others([lead.marketer_id], actor)
     )
 
 
 def _case_context(case) -> dict:
-    return {
-        "kind": case.kind,
-        "kind_label": case.get_kind_display(),
-        "due_at": _iso(case.due_at),
-        "opened_at": _iso(case.opened_at),
-    }
+    return {"kind_label": case.get_kind_display(), "due_at": _iso(case.due_at)}
 
 
 def case_opened(*, case, rulebook, party_ids: Iterable[int]) -> int:
     """Every judge who may decide the case: active, not a party, and not
-    barred by ``independent_judges``."""
+    barred by ``independent_judges`` (the rules of ``case_recusal_reason``,
+    for all judges in one query)."""
     judges = roles.active_users_with_role(roles.JUDGE).exclude(pk__in=set(party_ids) - {None})
     if rulebook.independent_judges:
         judges = judges.exclude(department__in=NON_INDEPENDENT_DEPARTMENTS)
@@ -119,17 +106,15 @@ def case_decided(*, case, lead, party_ids: Iterable[int], actor) -> int:
                 **_case_context(case),
                 "decision": case.decision,
                 "decision_label": case.get_decision_display(),
-                "finding": case.finding,
                 "finding_label": case.get_finding_display(),
                 "rationale": case.rationale,
                 "cause": case.cause,
                 "judge": str(actor),
-                "state": lead.state,
                 "rep": str(lead.assigned_rep) if lead.assigned_rep_id else "",
                 "followup_due_at": _iso(lead.followup_due_at),
             },
         )
-        for user_id in sorted(set(party_ids) - {None, _actor_id(actor)})
+        for user_id in _others(party_ids, actor)
     )
 
 
@@ -152,10 +137,14 @@ def deadline_reminders(*, kind: str, leads: Iterable[tuple[int, int, datetime]])
     )
 
 
-def cases_overdue(*, cases: Iterable, recipient_ids: Iterable[int]) -> int:
-    """Every judge and manager: these cases passed their review deadline
-    without a verdict (one escalation per case)."""
-    recipient_ids = sorted(set(recipient_ids))
+def cases_overdue(*, cases: Iterable) -> int:
+    """Every active judge and manager: these cases passed their review
+    deadline without a verdict (one escalation per case)."""
+    recipient_ids = sorted(
+        (roles.active_users_with_role(roles.JUDGE) | roles.active_users_with_role(roles.MANAGER))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
     return notifications_queue(
         Outgoing(
             kind=NotificationKind.CASE_OVERDUE,

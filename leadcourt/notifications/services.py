@@ -180,7 +180,6 @@ def _context_data(data: dict) -> dict:
 
 def _render(notification: Notification) -> tuple[str, str]:
     context = {
-        "notification": notification,
         "recipient": notification.recipient,
         "lead": notification.lead,
         "case": notification.case,

@@ -33,13 +33,19 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from leadcourt.accounts import roles
 from leadcourt.errors import ActionForbidden, InvalidInput
-from leads.imports.mapping import DEFAULT_PRESET, HISTORY_FIELDS, PRESETS, mapping_resolve
+from leads.history import lead_event_new
+from leads.imports.mapping import DEFAULT_PRESET, HISTORY_FIELDS, mapping_resolve, preset_ensure_known
 from leads.imports.reading import CsvFileError, csv_inspect, csv_stream
 from leads.models import Lead, LeadEvent, LeadImport, LeadImportRowError, LeadImportStatus, LeadState
 from leads.selectors import rulebook_current
-from leads.services import LEAD_TEXT_FIELDS, lead_ensure_may_create, lead_first_by_email, lead_intake_clean
+from leads.services import (
+    LEAD_TEXT_FIELDS,
+    lead_ensure_may_create,
+    lead_first_by_email,
+    lead_intake_clean,
+    lead_owner_for_intake,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +85,7 @@ def lead_import_start(
     Celery task is sent once the run row is committed.
     """
     lead_import_ensure_may(actor)
-    if preset not in PRESETS:
-        raise InvalidInput({"preset": f"Unknown preset '{preset}'; choose one of {', '.join(PRESETS)}."})
+    preset_ensure_known(preset)  # before reading the file
     size = getattr(file, "size", None)
     if size is not None and size > MAX_FILE_BYTES:
         raise InvalidInput({"file": f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."})
@@ -312,7 +317,7 @@ def _chunk_write(lead_import: LeadImport, chunk, *, offset: int, columns, header
     # Probable duplicates: the earliest lead with the same email, either
     # already in the database or earlier in this chunk (inserted first).
     earlier = lead_first_by_email(row.values["email"] for row in new_rows)
-    marketer = lead_import.actor if roles.is_marketer(lead_import.actor) else None
+    marketer = lead_owner_for_intake(actor=lead_import.actor)
     in_chunk: dict[str, Lead] = {}
     first_pass, second_pass = [], []
     for row in new_rows:
@@ -339,14 +344,13 @@ def _chunk_write(lead_import: LeadImport, chunk, *, offset: int, columns, header
         Lead.objects.bulk_create(second_pass)
 
     LeadEvent.objects.bulk_create(
-        LeadEvent(
+        lead_event_new(
             lead=row.lead,
             transition="create",
             from_state=LeadState.INQUIRY,
-            to_state=LeadState.INQUIRY,
             actor=lead_import.actor,
             occurred_at=row.lead.created_at,
-            rulebook_version=rulebook,
+            rulebook=rulebook,
             data={
                 "import": lead_import.pk,
                 "row": row.number,

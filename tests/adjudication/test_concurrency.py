@@ -16,7 +16,6 @@ from datetime import date
 from unittest import mock
 
 import pytest
-from django.db import connection
 
 from adjudication import selectors
 from adjudication import services as court
@@ -26,36 +25,13 @@ from leads.models import LeadEvent, LeadState
 from tests import factories
 from tests.adjudication.builders import appeal_case
 from tests.clock import london
+from tests.concurrency import run_at_once
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("migrated_data_restored"),
 ]
-
-
-def run_at_once(*calls):
-    """Run each call in its own thread, released together by a barrier; return
-    what each returned or raised, in order. Each thread closes its connection."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=5)
-            outcomes[index] = call()
-        except BaseException as exc:  # reported to the test, whatever it is
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=20)
-        assert not thread.is_alive(), "a thread is stuck (deadlock?)"
-    return outcomes
 
 
 def test_two_judges_deciding_the_same_case_at_once_produce_exactly_one_verdict(marketer, rep, judge, judge2):

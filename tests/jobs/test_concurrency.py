@@ -8,12 +8,10 @@ restores the migrated data afterwards.
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 
 from adjudication import jobs as court_jobs
@@ -24,6 +22,7 @@ from leads import jobs, services
 from leads.models import Lead, LeadEvent, LeadState
 from tests import factories
 from tests.adjudication.builders import appeal_case
+from tests.concurrency import run_at_once
 
 pytestmark = [
     pytest.mark.postgres,
@@ -32,30 +31,6 @@ pytestmark = [
 ]
 
 OVERDUE_LEADS = 24
-
-
-def run_at_once(*calls):
-    """Run each call in its own thread, released together; return what each
-    returned or raised, in order. Each thread closes its own connection."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=5)
-            outcomes[index] = call()
-        except BaseException as exc:  # reported to the test, whatever it is
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-        assert not thread.is_alive(), "a thread is stuck (deadlock?)"
-    return outcomes
 
 
 @pytest.fixture

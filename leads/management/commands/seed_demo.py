@@ -47,6 +47,7 @@ from leads.deadlines import (
     add_working_time,
     organisation_tz,
 )
+from leads.history import lead_event_new
 from leads.models import (
     Campaign,
     CampaignStatus,
@@ -829,7 +830,8 @@ class Command(BaseCommand):
         return created
 
     def _bulk_lead(self, number, rng, first_names, last_names, companies, reasons):
-        """One bulk lead and its history rows, mirroring the transitions' field changes."""
+        """One bulk lead and its history rows: the model's own transitions set
+        its fields; only the saving (in bulk) and the routing differ from the services."""
         rb = self.rulebook
         first, last, company = rng.choice(first_names), rng.choice(last_names), rng.choice(companies)
         segment = rng.choice([*self.segments, None])
@@ -862,71 +864,72 @@ class Command(BaseCommand):
             "criteria_mask": criteria_to_mask(rng.sample(CODES, met)),
             "created_at": created_at,
         }
-        # (transition, to_state, actor, time, extra event fields); from_state chains.
-        steps: list[tuple[str, str, User, datetime, dict]] = [
-            ("create", LeadState.INQUIRY, marketer, created_at, {})
+        lead = Lead(**values)
+        events = [
+            lead_event_new(
+                lead=lead,
+                transition="create",
+                from_state=LeadState.INQUIRY,
+                actor=marketer,
+                occurred_at=created_at,
+                rulebook=rb,
+            )
         ]
+
+        def step(transition: str, actor: User, at: datetime, event: dict | None = None, **arguments) -> None:
+            """Run the model's transition (it sets the fields, as in the
+            service) and write the history row the service would write."""
+            from_state = lead.state
+            getattr(lead, transition)(at=at, **arguments)
+            events.append(
+                lead_event_new(
+                    lead=lead,
+                    transition=transition,
+                    from_state=from_state,
+                    actor=actor,
+                    occurred_at=at,
+                    rulebook=rb,
+                    **(event or {}),
+                )
+            )
+
         if kind == "disqualified":
             at = working_time_after(created_at, rng.uniform(1, 30))
-            values.update(disqualify_reason=rng.choice(DISQUALIFY_REASONS), disqualified_at=at)
-            steps.append(
-                ("disqualify", LeadState.DISQUALIFIED, marketer, at, {"note": values["disqualify_reason"]})
-            )
+            reason = rng.choice(DISQUALIFY_REASONS)
+            step("disqualify", marketer, at, {"note": reason}, reason=reason)
         elif kind in ("sql", "rejected"):
             # Routed as the router would: the segment's owner, else one of the reps.
             rep = segment.owner_rep if segment and segment.owner_rep else rng.choice(self.reps)
             delivered = created_at + timedelta(hours=rng.uniform(1, 72))
-            values.update(assigned_rep=rep, assigned_at=delivered, delivered_at=delivered, delivery_count=1)
-            steps.append(
-                (
-                    "qualify",
-                    LeadState.MQL,
-                    marketer,
-                    delivered,
-                    {"data": {"rep": rep.pk, "criteria_met": met}},
-                )
+            step(
+                "qualify",
+                marketer,
+                delivered,
+                {"data": {"rep": rep.pk, "criteria_met": met}},
+                rep=rep,
+                decision_due_at=rb.decision_due(delivered),
             )
             # Decided within the decision deadline (and within six working days).
             decided = working_time_after(delivered, rng.uniform(0.1, 0.95) * min(rb.decision_hours, 48))
             if kind == "sql":
-                sql_at = working_time_after(decided, rng.uniform(8, 60))
-                values.update(accepted_at=decided, sql_at=sql_at)
-                steps.append(("accept", LeadState.SAL, rep, decided, {}))
-                steps.append(("qualify_opportunity", LeadState.SQL, rep, sql_at, {}))
+                step("accept", rep, decided, followup_due_at=rb.followup_due(decided))
+                step("qualify_opportunity", rep, working_time_after(decided, rng.uniform(8, 60)))
             else:
                 reason = reasons[rng.choice(REJECT_REASONS)]
                 note = rng.choice(REJECTION_NOTES[reason.pk])
-                appeal_due = rb.appeal_due(decided)
-                values.update(
-                    rejection_reason=reason,
-                    rejection_note=note,
-                    rejected_at=decided,
-                    appeal_due_at=appeal_due,
+                step(
+                    "reject",
+                    rep,
+                    decided,
+                    {"reason": reason, "note": note},
+                    reason=reason,
+                    note=note,
+                    appeal_due_at=rb.appeal_due(decided),
                 )
-                steps.append(("reject", LeadState.REJECTED, rep, decided, {"reason": reason, "note": note}))
-                expired = appeal_due + timedelta(minutes=rng.uniform(1, 59))
+                expired = lead.appeal_due_at + timedelta(minutes=rng.uniform(1, 59))
                 if expired < self.now:  # the hourly appeal-expiry job has run since
-                    values.update(returned_at=expired, appeal_due_at=None)
-                    steps.append(("expire_appeal", LeadState.RETURNED, self.system, expired, {}))
-        values["updated_at"] = steps[-1][3]
-        # The state is protected: it can only be given once, when the row is built.
-        lead = Lead(state=steps[-1][1], **values)
-        events = []
-        from_state = LeadState.INQUIRY
-        for transition, to_state, actor, at, extra in steps:
-            events.append(
-                LeadEvent(
-                    lead=lead,
-                    transition=transition,
-                    from_state=from_state,
-                    to_state=to_state,
-                    actor=actor,
-                    occurred_at=at,
-                    rulebook_version=rb,
-                    **extra,
-                )
-            )
-            from_state = to_state
+                    step("expire_appeal", self.system, expired)
+        lead.updated_at = events[-1].occurred_at
         return lead, events
 
     def _bulk_write(self, batch: list[tuple[Lead, list[LeadEvent]]]) -> int:
