@@ -9,7 +9,7 @@ bad parameters answer 400 with a message per field. Rates are shares in
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -62,10 +62,14 @@ class AcceptanceSeriesSerializer(serializers.Serializer):
 
 class AcceptanceApi(JsonApi):
     class InputSerializer(serializers.Serializer):
-        period = serializers.ChoiceField(choices=PeriodKind.values, required=False)
-        group_by = serializers.ChoiceField(choices=GROUP_BY_CHOICES, required=False)
-        start = serializers.DateField(required=False)
-        end = serializers.DateField(required=False)
+        period = serializers.ChoiceField(
+            choices=PeriodKind.values, required=False, help_text="Default `month`."
+        )
+        group_by = serializers.ChoiceField(
+            choices=GROUP_BY_CHOICES, required=False, help_text="Omit for one overall row per period."
+        )
+        start = serializers.DateField(required=False, help_text="First day (YYYY-MM-DD).")
+        end = serializers.DateField(required=False, help_text="Last day (YYYY-MM-DD), inclusive.")
 
     @extend_schema(
         summary="Acceptance rates by week or month, overall or per rep, campaign, source or segment",
@@ -74,14 +78,7 @@ class AcceptanceApi(JsonApi):
             "first-pass and final acceptance rates (SPEC §7), from the precomputed snapshots. "
             "Defaults: `period=month`, the last six months (or twelve weeks) to today, overall."
         ),
-        parameters=[
-            OpenApiParameter("period", str, enum=PeriodKind.values, description="Default `month`."),
-            OpenApiParameter(
-                "group_by", str, enum=GROUP_BY_CHOICES, description="Omit for one overall row per period."
-            ),
-            OpenApiParameter("start", str, description="First day (YYYY-MM-DD)."),
-            OpenApiParameter("end", str, description="Last day (YYYY-MM-DD), inclusive."),
-        ],
+        parameters=[InputSerializer],
         responses={200: AcceptanceSeriesSerializer, **errors(400, 403)},
     )
     def get(self, request):

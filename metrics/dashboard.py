@@ -14,14 +14,18 @@ from functools import cached_property
 
 from metrics import selectors
 from metrics.models import Dimension
-from metrics.selectors import ALIGNED_ACCEPTANCE, AVERAGE_ACCEPTANCE, FUNNEL_STAGES, MetricFilters
+from metrics.selectors import (
+    ALIGNED_ACCEPTANCE,
+    AVERAGE_ACCEPTANCE,
+    FUNNEL_STAGES,
+    GROUP_DIMENSIONS,
+    MetricFilters,
+)
 
-DIMENSION_LABELS = {
-    Dimension.REP: "Rep",
-    Dimension.CAMPAIGN: "Campaign",
-    Dimension.SOURCE: "Source",
-    Dimension.SEGMENT: "Segment",
-}
+DIMENSION_LABELS = {dimension: Dimension(dimension).label for dimension in GROUP_DIMENSIONS}
+# Cells starting with these are formulas to a spreadsheet; a lead source or
+# campaign name typed by a user must stay text (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Colour-blind-safe palette (Okabe–Ito), dark enough for text contrast.
 BLUE, ORANGE, GREEN, RED, PURPLE, GREY, SKY = (
@@ -77,7 +81,6 @@ class Chart:
     def spec(self) -> dict:
         return {
             "type": self.type,
-            "title": self.title,
             "labels": self.labels,
             "datasets": self.datasets,
             "percent": self.percent,
@@ -167,6 +170,97 @@ FUNNEL_COLUMNS = [
     Column("won_rate", "SQL → won", "pct"),
 ]
 PERIOD = Column("period_label", "Period", "text")
+# Stands for the breakdown's column ("Rep", "Campaign"…) in the specs below.
+BY = Column("label", "{by}", "text")
+
+NO_DELIVERIES = "No leads were delivered to sales in this range."
+NO_VERDICTS = "No verdicts were rendered in this range."
+NO_LEADS = "No leads were created in this range."
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    title: str  # "{by}": the breakdown, in lower case
+    columns: tuple[Column, ...]
+    rows: str  # the ``Dashboard`` property that reads them
+    empty: str
+    note: str = ""
+
+
+# Every table of the page, by the slug its CSV export is asked for with.
+TABLES = {
+    "acceptance": TableSpec(
+        "Acceptance by period", (PERIOD, *ACCEPTANCE_COLUMNS), "acceptance_periods", NO_DELIVERIES
+    ),
+    "acceptance-by": TableSpec(
+        "Acceptance by {by}",
+        (BY, *ACCEPTANCE_COLUMNS, Column("ignored_rate", "Ignored share", "pct")),
+        "acceptance_keys",
+        NO_DELIVERIES,
+    ),
+    "followup": TableSpec(
+        "Follow-up compliance and first touch by period",
+        (
+            PERIOD,
+            *FOLLOWUP_COLUMNS,
+            Column("first_touch_hours_median", "Median hours to first touch", "hours"),
+        ),
+        "acceptance_periods",
+        NO_DELIVERIES,
+    ),
+    "followup-by": TableSpec(
+        "Follow-up compliance and first touch by {by}",
+        (BY, *FOLLOWUP_COLUMNS, Column("first_touch_hours_mean", "Mean hours to first touch", "hours")),
+        "acceptance_keys",
+        NO_DELIVERIES,
+        note="A median cannot be added up over periods: over a range, this table shows the mean.",
+    ),
+    "verdicts": TableSpec("Verdicts by period", (PERIOD, *VERDICT_COLUMNS), "verdict_periods", NO_VERDICTS),
+    "verdicts-by": TableSpec("Verdicts by {by}", (BY, *VERDICT_COLUMNS), "verdict_keys", NO_VERDICTS),
+    "judges": TableSpec(
+        "Cases per judge",
+        (
+            Column("label", "Judge", "text"),
+            Column("verdicts", "Cases decided"),
+            Column("hours_to_verdict_mean", "Mean hours to verdict", "hours"),
+            Column("rejection_verdicts", "Appeals & audits"),
+            Column("overturned", "Overturned"),
+            Column("overturn_rate", "Overturn rate", "pct"),
+            Column("ignored_verdicts", "Ignored & unworked"),
+            Column("followed_up", "Sent to follow-up"),
+        ),
+        "judge_rows",
+        "No judge has decided a case in this range.",
+        note="With a panel, each judge's vote on a decided case counts for that judge.",
+    ),
+    "funnel": TableSpec(
+        "Funnel by period (leads created in the period)",
+        (PERIOD, *FUNNEL_COLUMNS),
+        "funnel_periods",
+        NO_LEADS,
+    ),
+    "funnel-by": TableSpec("Funnel by {by}", (BY, *FUNNEL_COLUMNS), "funnel_keys", NO_LEADS),
+    "campaigns": TableSpec(
+        "Campaign ROI: forecast and actual",
+        (
+            Column("label", "Campaign", "text"),
+            Column("status", "Status", "text"),
+            Column("forecast_leads", "Leads forecast"),
+            Column("leads", "Leads"),
+            Column("forecast_mqls", "MQLs forecast"),
+            Column("mqls", "MQLs"),
+            Column("won", "Won"),
+            Column("budget", "Budget", "money"),
+            Column("forecast_revenue", "Revenue forecast", "money"),
+            Column("revenue", "Revenue won", "money"),
+            Column("forecast_roi", "ROI forecast", "pct"),
+            Column("roi", "ROI", "pct"),
+        ),
+        "campaign_rows",
+        "No campaigns yet.",
+        note="Over each campaign's whole life, whatever the range above. ROI = (revenue − budget) ÷ budget.",
+    ),
+}
 
 
 class Dashboard:
@@ -213,133 +307,17 @@ class Dashboard:
     # --- tables ---
 
     def table(self, slug: str) -> Table | None:
-        builder = TABLES.get(slug)
-        return builder(self) if builder else None
-
-    def acceptance_table(self) -> Table:
+        """The table ``slug`` (see ``TABLES``) with its rows; ``None`` if there is none."""
+        spec = TABLES.get(slug)
+        if spec is None:
+            return None
         return Table(
-            "acceptance",
-            "Acceptance by period",
-            [PERIOD, *ACCEPTANCE_COLUMNS],
-            self.acceptance_periods,
-            empty="No leads were delivered to sales in this range.",
-        )
-
-    def acceptance_by_table(self) -> Table:
-        return Table(
-            "acceptance-by",
-            f"Acceptance by {self.key_column.header.lower()}",
-            [self.key_column, *ACCEPTANCE_COLUMNS, Column("ignored_rate", "Ignored share", "pct")],
-            self.acceptance_keys,
-            empty="No leads were delivered to sales in this range.",
-        )
-
-    def followup_table(self) -> Table:
-        return Table(
-            "followup",
-            "Follow-up compliance and first touch by period",
-            [
-                PERIOD,
-                *FOLLOWUP_COLUMNS,
-                Column("first_touch_hours_median", "Median hours to first touch", "hours"),
-            ],
-            self.acceptance_periods,
-            empty="No leads were delivered to sales in this range.",
-        )
-
-    def followup_by_table(self) -> Table:
-        return Table(
-            "followup-by",
-            f"Follow-up compliance and first touch by {self.key_column.header.lower()}",
-            [
-                self.key_column,
-                *FOLLOWUP_COLUMNS,
-                Column("first_touch_hours_mean", "Mean hours to first touch", "hours"),
-            ],
-            self.acceptance_keys,
-            empty="No leads were delivered to sales in this range.",
-            note="A median cannot be added up over periods: over a range, this table shows the mean.",
-        )
-
-    def verdicts_table(self) -> Table:
-        return Table(
-            "verdicts",
-            "Verdicts by period",
-            [PERIOD, *VERDICT_COLUMNS],
-            self.verdict_periods,
-            empty="No verdicts were rendered in this range.",
-        )
-
-    def verdicts_by_table(self) -> Table:
-        return Table(
-            "verdicts-by",
-            f"Verdicts by {self.key_column.header.lower()}",
-            [self.key_column, *VERDICT_COLUMNS],
-            self.verdict_keys,
-            empty="No verdicts were rendered in this range.",
-        )
-
-    def judges_table(self) -> Table:
-        return Table(
-            "judges",
-            "Cases per judge",
-            [
-                Column("label", "Judge", "text"),
-                Column("verdicts", "Cases decided"),
-                Column("hours_to_verdict_mean", "Mean hours to verdict", "hours"),
-                Column("rejection_verdicts", "Appeals & audits"),
-                Column("overturned", "Overturned"),
-                Column("overturn_rate", "Overturn rate", "pct"),
-                Column("ignored_verdicts", "Ignored & unworked"),
-                Column("followed_up", "Sent to follow-up"),
-            ],
-            self.judge_rows,
-            empty="No judge has decided a case in this range.",
-            note="With a panel, each judge's vote on a decided case counts for that judge.",
-        )
-
-    def funnel_table(self) -> Table:
-        return Table(
-            "funnel",
-            "Funnel by period (leads created in the period)",
-            [PERIOD, *FUNNEL_COLUMNS],
-            self.funnel_periods,
-            empty="No leads were created in this range.",
-        )
-
-    def funnel_by_table(self) -> Table:
-        return Table(
-            "funnel-by",
-            f"Funnel by {self.key_column.header.lower()}",
-            [self.key_column, *FUNNEL_COLUMNS],
-            self.funnel_keys,
-            empty="No leads were created in this range.",
-        )
-
-    def campaigns_table(self) -> Table:
-        return Table(
-            "campaigns",
-            "Campaign ROI: forecast and actual",
-            [
-                Column("label", "Campaign", "text"),
-                Column("status", "Status", "text"),
-                Column("forecast_leads", "Leads forecast"),
-                Column("leads", "Leads"),
-                Column("forecast_mqls", "MQLs forecast"),
-                Column("mqls", "MQLs"),
-                Column("won", "Won"),
-                Column("budget", "Budget", "money"),
-                Column("forecast_revenue", "Revenue forecast", "money"),
-                Column("revenue", "Revenue won", "money"),
-                Column("forecast_roi", "ROI forecast", "pct"),
-                Column("roi", "ROI", "pct"),
-            ],
-            self.campaign_rows,
-            empty="No campaigns yet.",
-            note=(
-                "Over each campaign's whole life, whatever the range above. "
-                "ROI = (revenue − budget) ÷ budget."
-            ),
+            slug,
+            spec.title.format(by=self.key_column.header.lower()),
+            [self.key_column if column is BY else column for column in spec.columns],
+            getattr(self, spec.rows),
+            empty=spec.empty,
+            note=spec.note,
         )
 
     # --- charts ---
@@ -463,14 +441,14 @@ class Dashboard:
                     "and ignored leads that a verdict sent back to sales as accepted."
                 ),
                 "charts": [self.acceptance_trend_chart(), self.decisions_chart()],
-                "tables": [self.acceptance_table()],
+                "tables": [self.table("acceptance")],
             },
             {
                 "id": "by-dimension",
                 "title": f"By {self.key_column.header.lower()}",
                 "intro": "The same deliveries, broken down over the whole range.",
                 "charts": [self.acceptance_by_chart()],
-                "tables": [self.acceptance_by_table()],
+                "tables": [self.table("acceptance-by")],
             },
             {
                 "id": "verdicts",
@@ -480,14 +458,14 @@ class Dashboard:
                     "decided; findings say where the problem lay."
                 ),
                 "charts": [self.verdicts_chart()],
-                "tables": [self.verdicts_table(), self.verdicts_by_table()],
+                "tables": [self.table("verdicts"), self.table("verdicts-by")],
             },
             {
                 "id": "judges",
                 "title": "Judges",
                 "intro": "Cases decided, time from the case opening to the verdict, and overturn rate.",
                 "charts": [],
-                "tables": [self.judges_table()],
+                "tables": [self.table("judges")],
             },
             {
                 "id": "followup",
@@ -497,37 +475,23 @@ class Dashboard:
                     "deadline ÷ those whose deadline has come (or that moved on before it)."
                 ),
                 "charts": [self.followup_chart()],
-                "tables": [self.followup_table(), self.followup_by_table()],
+                "tables": [self.table("followup"), self.table("followup-by")],
             },
             {
                 "id": "funnel",
                 "title": "Funnel",
                 "intro": "Leads created in each period and the furthest stage each has reached so far.",
                 "charts": [self.funnel_chart()],
-                "tables": [self.funnel_table(), self.funnel_by_table()],
+                "tables": [self.table("funnel"), self.table("funnel-by")],
             },
             {
                 "id": "campaigns",
                 "title": "Campaigns",
                 "intro": "Each campaign's forecast (required before it goes live) beside what it delivered.",
                 "charts": [self.campaigns_chart()],
-                "tables": [self.campaigns_table()],
+                "tables": [self.table("campaigns")],
             },
         ]
-
-
-TABLES = {
-    "acceptance": Dashboard.acceptance_table,
-    "acceptance-by": Dashboard.acceptance_by_table,
-    "followup": Dashboard.followup_table,
-    "followup-by": Dashboard.followup_by_table,
-    "verdicts": Dashboard.verdicts_table,
-    "verdicts-by": Dashboard.verdicts_by_table,
-    "judges": Dashboard.judges_table,
-    "funnel": Dashboard.funnel_table,
-    "funnel-by": Dashboard.funnel_by_table,
-    "campaigns": Dashboard.campaigns_table,
-}
 
 
 def cell_text(value, kind: str) -> str:
@@ -546,9 +510,12 @@ def cell_text(value, kind: str) -> str:
 
 
 def csv_value(value, kind: str):
-    """A cell in CSV: plain numbers a spreadsheet reads (rates in percent)."""
+    """A cell in CSV: plain numbers a spreadsheet reads (rates in percent),
+    and text that a spreadsheet never runs as a formula."""
     if value is None:
         return ""
+    if kind == "text" and isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
     if kind == "pct":
         return f"{float(value) * 100:.1f}"
     if kind == "hours":

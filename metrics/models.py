@@ -57,6 +57,13 @@ class Snapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.period} {self.period_start} {self.dimension}={self.key or '-'}"
 
+    @classmethod
+    def measures(cls) -> tuple[str, ...]:
+        """The table's own fields (its counts and sums), in declaration order:
+        what a recompute fills and what the selectors read and add up."""
+        shared = {f.name for f in Snapshot._meta.fields}
+        return tuple(f.name for f in cls._meta.concrete_fields if not f.primary_key and f.name not in shared)
+
 
 def _snapshot_meta(prefix: str, dimensions: list[str]):
     """Constraints shared by the snapshot tables (named per table)."""

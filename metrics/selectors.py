@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Max, Sum
 
+from adjudication.models import Finding
 from leads.models import Campaign
 from metrics.models import (
     DeliverySnapshot,
@@ -78,35 +79,50 @@ def _rows(model, filters: MetricFilters, dimension: str) -> list:
     )
 
 
-def _sum_by_key(rows: list, fields: tuple[str, ...]) -> list[dict]:
-    """Totals per key over the periods of ``rows``, largest first."""
+def _period_rows(
+    model, filters: MetricFilters, dimension: str, fields: tuple[str, ...], with_rates
+) -> list[dict]:
+    """One row per (period, key) of ``model``'s snapshots: ``fields``, the
+    period, the key and its label, and the rates ``with_rates`` adds."""
+    return [
+        with_rates(
+            {
+                **{name: getattr(snapshot, name) for name in fields},
+                "period_start": snapshot.period_start,
+                "period_label": period_label(snapshot.period_start, filters.period),
+                "key": snapshot.key,
+                "label": snapshot.label,
+            }
+        )
+        for snapshot in _rows(model, filters, dimension)
+    ]
+
+
+def _key_rows(
+    model, filters: MetricFilters, dimension: str, fields: tuple[str, ...], with_rates, *, size: str
+):
+    """One row per key of ``dimension``: ``fields`` summed over the range's
+    periods, then the rates (a ratio of sums), largest ``size`` first."""
     totals: dict[str, dict] = {}
-    for row in rows:
+    for row in _rows(model, filters, dimension):
         total = totals.setdefault(row.key, {"key": row.key, "label": row.label, **dict.fromkeys(fields, 0)})
         total["label"] = row.label  # the latest name
         for name in fields:
             total[name] += getattr(row, name)
-    return list(totals.values())
+    rows = [with_rates(total) for total in totals.values()]
+    return sorted(rows, key=lambda r: (-r[size], r["label"]))
 
 
 # --- acceptance (deliveries) -----------------------------------------------------------
 
-DELIVERY_COUNTS = (
-    "delivered",
-    "accepted",
-    "rejected",
-    "ignored",
-    "final_accepted",
-    "followup_due",
-    "followup_met",
-    "touched",
-    "first_touch_hours_sum",
-)
+# Every delivery count adds up over periods and keys except the median, which
+# is shown per period only.
+FIRST_TOUCH_MEDIAN = "first_touch_hours_median"
+DELIVERY_COUNTS = tuple(name for name in DeliverySnapshot.measures() if name != FIRST_TOUCH_MEDIAN)
 
 
 def _with_delivery_rates(row: dict) -> dict:
     decided = row["accepted"] + row["rejected"] + row["ignored"]
-    row["decided"] = decided
     row["pending"] = row["delivered"] - decided
     row["first_pass_rate"] = rate(row["accepted"], decided)
     row["final_rate"] = rate(row["final_accepted"], decided)
@@ -116,50 +132,31 @@ def _with_delivery_rates(row: dict) -> dict:
     return row
 
 
-def _delivery_row(snapshot: DeliverySnapshot, period: str) -> dict:
-    row = {name: getattr(snapshot, name) for name in DELIVERY_COUNTS}
-    row.update(
-        period_start=snapshot.period_start,
-        period_label=period_label(snapshot.period_start, period),
-        key=snapshot.key,
-        label=snapshot.label,
-        first_touch_hours_median=snapshot.first_touch_hours_median,
-    )
-    return _with_delivery_rates(row)
-
-
 def acceptance_series(*, filters: MetricFilters, group_by: str | None = None) -> list[dict]:
     """One row per (period, key) of deliveries, overall when ``group_by`` is None."""
-    dimension = group_by or Dimension.OVERALL
-    return [_delivery_row(s, filters.period) for s in _rows(DeliverySnapshot, filters, dimension)]
+    return _period_rows(
+        DeliverySnapshot,
+        filters,
+        group_by or Dimension.OVERALL,
+        (*DELIVERY_COUNTS, FIRST_TOUCH_MEDIAN),
+        _with_delivery_rates,
+    )
 
 
 def acceptance_by_key(*, filters: MetricFilters) -> list[dict]:
     """Deliveries per key of ``filters.dimension``, summed over the range, most deliveries first."""
-    totals = _sum_by_key(_rows(DeliverySnapshot, filters, filters.dimension), DELIVERY_COUNTS)
-    rows = [_with_delivery_rates(total) for total in totals]
-    return sorted(rows, key=lambda r: (-r["delivered"], r["label"]))
+    return _key_rows(
+        DeliverySnapshot, filters, filters.dimension, DELIVERY_COUNTS, _with_delivery_rates, size="delivered"
+    )
 
 
 # --- verdicts and judges -----------------------------------------------------------------
 
-VERDICT_COUNTS = (
-    "verdicts",
-    "finding_sales",
-    "finding_marketing",
-    "finding_criteria",
-    "finding_none",
-    "rejection_verdicts",
-    "overturned",
-    "ignored_verdicts",
-    "followed_up",
-    "hours_to_verdict_sum",
-)
-FINDINGS = ("sales", "marketing", "criteria", "none")
+VERDICT_COUNTS = VerdictSnapshot.measures()
 
 
 def _with_verdict_rates(row: dict) -> dict:
-    for finding in FINDINGS:
+    for finding in Finding.values:
         row[f"finding_{finding}_share"] = rate(row[f"finding_{finding}"], row["verdicts"])
     row["overturn_rate"] = rate(row["overturned"], row["rejection_verdicts"])
     row["follow_up_rate"] = rate(row["followed_up"], row["ignored_verdicts"])
@@ -168,27 +165,24 @@ def _with_verdict_rates(row: dict) -> dict:
 
 
 def verdicts_by_period(*, filters: MetricFilters) -> list[dict]:
-    rows = []
-    for snapshot in _rows(VerdictSnapshot, filters, Dimension.OVERALL):
-        row = {name: getattr(snapshot, name) for name in VERDICT_COUNTS}
-        row.update(
-            period_start=snapshot.period_start,
-            period_label=period_label(snapshot.period_start, filters.period),
-        )
-        rows.append(_with_verdict_rates(row))
-    return rows
+    return _period_rows(VerdictSnapshot, filters, Dimension.OVERALL, VERDICT_COUNTS, _with_verdict_rates)
 
 
 def verdicts_by_key(*, filters: MetricFilters, dimension: str | None = None) -> list[dict]:
     """Verdicts per key (a lead dimension, or ``judge``), summed over the range."""
-    totals = _sum_by_key(_rows(VerdictSnapshot, filters, dimension or filters.dimension), VERDICT_COUNTS)
-    rows = [_with_verdict_rates(total) for total in totals]
-    return sorted(rows, key=lambda r: (-r["verdicts"], r["label"]))
+    return _key_rows(
+        VerdictSnapshot,
+        filters,
+        dimension or filters.dimension,
+        VERDICT_COUNTS,
+        _with_verdict_rates,
+        size="verdicts",
+    )
 
 
 # --- funnel and campaigns -----------------------------------------------------------------
 
-FUNNEL_COUNTS = ("inquiries", "mqls", "sals", "sqls", "won", "revenue")
+FUNNEL_COUNTS = FunnelSnapshot.measures()
 FUNNEL_STAGES = (("inquiries", "Inquiry"), ("mqls", "MQL"), ("sals", "SAL"), ("sqls", "SQL"), ("won", "Won"))
 
 
@@ -197,20 +191,11 @@ def _with_funnel_rates(row: dict) -> dict:
     row["sal_rate"] = rate(row["sals"], row["mqls"])
     row["sql_rate"] = rate(row["sqls"], row["sals"])
     row["won_rate"] = rate(row["won"], row["sqls"])
-    row["overall_rate"] = rate(row["won"], row["inquiries"])
     return row
 
 
 def funnel_by_period(*, filters: MetricFilters) -> list[dict]:
-    rows = []
-    for snapshot in _rows(FunnelSnapshot, filters, Dimension.OVERALL):
-        row = {name: getattr(snapshot, name) for name in FUNNEL_COUNTS}
-        row.update(
-            period_start=snapshot.period_start,
-            period_label=period_label(snapshot.period_start, filters.period),
-        )
-        rows.append(_with_funnel_rates(row))
-    return rows
+    return _period_rows(FunnelSnapshot, filters, Dimension.OVERALL, FUNNEL_COUNTS, _with_funnel_rates)
 
 
 def funnel_totals(rows: list[dict]) -> dict:
@@ -223,9 +208,9 @@ def funnel_totals(rows: list[dict]) -> dict:
 
 
 def funnel_by_key(*, filters: MetricFilters) -> list[dict]:
-    totals = _sum_by_key(_rows(FunnelSnapshot, filters, filters.dimension), FUNNEL_COUNTS)
-    rows = [_with_funnel_rates(total) for total in totals]
-    return sorted(rows, key=lambda r: (-r["inquiries"], r["label"]))
+    return _key_rows(
+        FunnelSnapshot, filters, filters.dimension, FUNNEL_COUNTS, _with_funnel_rates, size="inquiries"
+    )
 
 
 def campaign_roi() -> list[dict]:
@@ -250,7 +235,6 @@ def campaign_roi() -> list[dict]:
                 "key": str(campaign.pk),
                 "label": campaign.name,
                 "status": campaign.get_status_display(),
-                "source": campaign.source,
                 "forecast_leads": campaign.forecast_leads,
                 "leads": actual.get("leads") or 0,
                 "forecast_mqls": campaign.forecast_mqls,
@@ -259,9 +243,6 @@ def campaign_roi() -> list[dict]:
                 "forecast_revenue": campaign.forecast_revenue,
                 "revenue": revenue,
                 "budget": budget,
-                "leads_vs_forecast": rate(actual.get("leads") or 0, campaign.forecast_leads),
-                "mqls_vs_forecast": rate(actual.get("mqls") or 0, campaign.forecast_mqls),
-                "revenue_vs_forecast": rate(revenue, campaign.forecast_revenue),
                 # Return on the budget: (revenue − budget) / budget.
                 "roi": rate(revenue - budget, budget) if budget else None,
                 "forecast_roi": rate(campaign.forecast_revenue - budget, budget)

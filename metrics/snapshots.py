@@ -88,7 +88,6 @@ FAR_FUTURE = datetime(9999, 1, 1, tzinfo=organisation_tz())
 # the job at once take turns instead of racing on the unique keys.
 ADVISORY_LOCK_KEY = 0x1EAD_C0_7
 
-LEAD_DIMENSIONS = (Dimension.OVERALL, Dimension.REP, Dimension.CAMPAIGN, Dimension.SOURCE, Dimension.SEGMENT)
 NONE_LABELS = {
     Dimension.REP: "Unassigned",
     Dimension.CAMPAIGN: "No campaign",
@@ -160,8 +159,14 @@ def _spans(first: date, last: date) -> list[Span]:
     return [Span(kind, tuple(period_starts(kind, first, last))) for kind in PeriodKind.values]
 
 
+def _bounds(spans: list[Span]) -> tuple[datetime, datetime]:
+    """The instants all ``spans`` cover together: [begins, ends)."""
+    return min(s.begins for s in spans), max(s.ends for s in spans)
+
+
 def _time_filter(field: str, spans: list[Span]) -> Q:
-    return Q(**{f"{field}__gte": min(s.begins for s in spans), f"{field}__lt": max(s.ends for s in spans)})
+    begins, ends = _bounds(spans)
+    return Q(**{f"{field}__gte": begins, f"{field}__lt": ends})
 
 
 def _truncs(field: str) -> dict:
@@ -284,7 +289,7 @@ g AS (
     SUM(CASE WHEN followup_outcome IN ('qualify_opportunity', 'return_after_followup')
              OR (followup_outcome IS NULL AND sal_past_due = 1) THEN 1 ELSE 0 END) AS followup_met,
     COUNT(hours) AS touched,
-    COALESCE(SUM(hours), 0) AS hours_sum
+    COALESCE(SUM(hours), 0) AS first_touch_hours_sum
   FROM k GROUP BY period, period_start, dimension, dim_key
 ),
 t AS (
@@ -294,20 +299,20 @@ t AS (
   FROM k WHERE hours IS NOT NULL
 ),
 m AS (
-  SELECT period, period_start, dimension, dim_key, AVG(hours) AS median
+  SELECT period, period_start, dimension, dim_key, AVG(hours) AS first_touch_hours_median
   FROM t WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
   GROUP BY period, period_start, dimension, dim_key
 )
 SELECT g.period, g.period_start, g.dimension, g.dim_key, g.delivered, g.accepted, g.rejected,
-  g.ignored, g.final_accepted, g.followup_due, g.followup_met, g.touched, g.hours_sum, m.median
+  g.ignored, g.final_accepted, g.followup_due, g.followup_met, g.touched, g.first_touch_hours_sum,
+  m.first_touch_hours_median
 FROM g LEFT JOIN m ON g.period = m.period AND g.period_start = m.period_start
   AND g.dimension = m.dimension AND g.dim_key = m.dim_key
 """
 
 
 def _delivery_rows(spans: list[Span], now: datetime) -> list[dict]:
-    begins = min(s.begins for s in spans)
-    ends = max(s.ends for s in spans)
+    begins, ends = _bounds(spans)
     inner, params = deliveries_queryset(begins=begins, ends=ends, now=now).query.sql_with_params()
     # Only the code's own constants are formatted into the SQL; values go as parameters.
     branches = " UNION ALL ".join(
@@ -382,6 +387,7 @@ def _funnel_rows(spans: list[Span]) -> list[dict]:
 
 
 def _verdict_aggregates(decision: str, finding: str, kind: str, hours) -> dict:
+    """The ``VerdictSnapshot`` measures, over cases or over votes (the field names differ)."""
     rejection_kinds = (CaseKind.APPEAL, CaseKind.AUDIT)
     return {
         "verdicts": Count("id"),
@@ -390,7 +396,7 @@ def _verdict_aggregates(decision: str, finding: str, kind: str, hours) -> dict:
         "overturned": Count("id", filter=Q(**{decision: Decision.OVERTURN})),
         "ignored_verdicts": Count("id", filter=~Q(**{f"{kind}__in": rejection_kinds})),
         "followed_up": Count("id", filter=Q(**{decision: Decision.FOLLOW_UP})),
-        "hours_sum": Coalesce(Sum(hours), Value(0.0)),
+        "hours_to_verdict_sum": Coalesce(Sum(hours), Value(0.0)),
     }
 
 
@@ -436,7 +442,7 @@ def _labels(rows: list[dict]) -> dict[tuple[str, str], str]:
         if row["dim_key"] not in (NONE_KEY, OVERALL_KEY):
             wanted[row["dimension"]].add(row["dim_key"])
     labels: dict[tuple[str, str], str] = {}
-    user_ids = {int(k) for d in (Dimension.REP, Dimension.JUDGE) for k in wanted[d] if k.isdigit()}
+    user_ids = _ints(wanted[Dimension.REP] | wanted[Dimension.JUDGE])
     users = {
         str(u.pk): u.get_full_name() or u.username for u in get_user_model().objects.filter(pk__in=user_ids)
     }
@@ -477,7 +483,8 @@ def _ints(keys) -> list[int]:
 # --- the recompute -------------------------------------------------------------------------------
 
 
-def _build(model, rows: list[dict], fields: list[str], labels, computed_at) -> list:
+def _build(model, rows: list[dict], labels, computed_at) -> list:
+    """Snapshot rows from aggregated rows, which name each measure after its field."""
     return [
         model(
             period=row["period"],
@@ -486,42 +493,10 @@ def _build(model, rows: list[dict], fields: list[str], labels, computed_at) -> l
             key=row["dim_key"][:100],
             label=labels[(row["dimension"], row["dim_key"])],
             computed_at=computed_at,
-            **{name: row[source] for name, source in fields},
+            **{name: row[name] for name in model.measures()},
         )
         for row in rows
     ]
-
-
-DELIVERY_FIELDS = [
-    ("delivered", "delivered"),
-    ("accepted", "accepted"),
-    ("rejected", "rejected"),
-    ("ignored", "ignored"),
-    ("final_accepted", "final_accepted"),
-    ("followup_due", "followup_due"),
-    ("followup_met", "followup_met"),
-    ("touched", "touched"),
-    ("first_touch_hours_sum", "hours_sum"),
-    ("first_touch_hours_median", "median"),
-]
-FUNNEL_FIELDS = [(name, name) for name in ("inquiries", "mqls", "sals", "sqls", "won", "revenue")]
-VERDICT_FIELDS = [
-    *[
-        (name, name)
-        for name in (
-            "verdicts",
-            "finding_sales",
-            "finding_marketing",
-            "finding_criteria",
-            "finding_none",
-            "rejection_verdicts",
-            "overturned",
-            "ignored_verdicts",
-            "followed_up",
-        )
-    ],
-    ("hours_to_verdict_sum", "hours_sum"),
-]
 
 
 def snapshots_recompute(*, first: date, last: date, now: datetime | None = None) -> RecomputeResult:
@@ -542,9 +517,9 @@ def snapshots_recompute(*, first: date, last: date, now: datetime | None = None)
     verdict_rows = _verdict_rows(spans)
     labels = _labels([*delivery_rows, *funnel_rows, *verdict_rows])
     tables = [
-        (DeliverySnapshot, _build(DeliverySnapshot, delivery_rows, DELIVERY_FIELDS, labels, now)),
-        (FunnelSnapshot, _build(FunnelSnapshot, funnel_rows, FUNNEL_FIELDS, labels, now)),
-        (VerdictSnapshot, _build(VerdictSnapshot, verdict_rows, VERDICT_FIELDS, labels, now)),
+        (DeliverySnapshot, _build(DeliverySnapshot, delivery_rows, labels, now)),
+        (FunnelSnapshot, _build(FunnelSnapshot, funnel_rows, labels, now)),
+        (VerdictSnapshot, _build(VerdictSnapshot, verdict_rows, labels, now)),
     ]
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -13,16 +13,13 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 
 from leadcourt.errors import InvalidInput
+from leadcourt.form_errors import form_add_service_error
 from metrics.dashboard import Dashboard, Table, csv_value
 from metrics.filters import metric_filters_build
 from metrics.forms import DashboardFilterForm
 from metrics.periods import local_today
 from metrics.permissions import REFUSAL, may_view_metrics
 from metrics.selectors import snapshots_computed_at
-
-# Cells starting with these are formulas to a spreadsheet; a lead source or
-# campaign name typed by a user must stay text (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _filters(form: DashboardFilterForm, today: date):
@@ -32,9 +29,7 @@ def _filters(form: DashboardFilterForm, today: date):
         try:
             return metric_filters_build(**form.cleaned_data, today=today)
         except InvalidInput as exc:
-            for name, messages in exc.errors.items():
-                for message in messages:
-                    form.add_error(name, message)
+            form_add_service_error(form, exc)
     return metric_filters_build(period=None, start=None, end=None, dimension=None, today=today)
 
 
@@ -83,12 +78,6 @@ class _Echo:
         return value
 
 
-def _safe(value, kind: str):
-    if kind == "text" and isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def _csv_response(table: Table, filters) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
 
@@ -97,9 +86,7 @@ def _csv_response(table: Table, filters) -> StreamingHttpResponse:
             [column.header + (" (%)" if column.kind == "pct" else "") for column in table.columns]
         )
         for row in table.rows:
-            yield writer.writerow(
-                [_safe(csv_value(row.get(column.key), column.kind), column.kind) for column in table.columns]
-            )
+            yield writer.writerow([csv_value(row.get(column.key), column.kind) for column in table.columns])
 
     name = f"leadcourt-{table.slug}-{filters.period}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -146,17 +146,25 @@ def resolve_urls(env: dict) -> dict[str, str]:
     return urls
 
 
-def log_in(page, base: str, username: str) -> None:
+def demo_passwords() -> dict[str, str]:
+    """Each demo user's password, as ``seed_demo`` sets it (after ``resolve_urls``
+    has set Django up)."""
+    from leads.management.commands.seed_demo import DEMO_USERS
+
+    return {user.username: user.password for user in DEMO_USERS}
+
+
+def log_in(page, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/login/")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(f"leadcourt-{username}")  # seed_demo's published passwords
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     # Signed in once the login form sends us on (at phone width the Log out
     # button sits behind the Menu button, so it is no sign).
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
-def take(browser, base: str, urls: dict[str, str]) -> list[Path]:
+def take(browser, base: str, urls: dict[str, str], passwords: dict[str, str]) -> list[Path]:
     saved = []
     for width_name, viewport in VIEWPORTS.items():
         contexts = {}
@@ -168,7 +176,7 @@ def take(browser, base: str, urls: dict[str, str]) -> list[Path]:
                 context.set_default_timeout(15_000)
                 page = context.new_page()
                 if shot.user:
-                    log_in(page, base, shot.user)
+                    log_in(page, base, shot.user, passwords[shot.user])
                 contexts[shot.user] = (context, page)
             page = contexts[shot.user][1]
             response = page.goto(base + urls[shot.name], wait_until="networkidle")
@@ -214,6 +222,7 @@ def main() -> int:
         if not seeded:
             manage(env, "seed_demo")  # also computes the dashboards' metric snapshots
         urls = resolve_urls(env)
+        passwords = demo_passwords()
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -230,7 +239,7 @@ def main() -> int:
 
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                saved = take(browser, base, urls)
+                saved = take(browser, base, urls, passwords)
                 browser.close()
         finally:
             server.terminate()

@@ -90,6 +90,11 @@ def header_key(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", header.lower())
 
 
+def preset_ensure_known(preset: str) -> None:
+    if preset not in PRESETS:
+        raise InvalidInput({"preset": f"Unknown preset '{preset}'; choose one of {', '.join(PRESETS)}."})
+
+
 def mapping_resolve(
     headers: list[str], *, preset: str, overrides: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -98,8 +103,7 @@ def mapping_resolve(
     Raises ``InvalidInput`` for an unknown preset, a bad override, or a file
     none of whose columns maps to a lead field.
     """
-    if preset not in PRESETS:
-        raise InvalidInput({"preset": f"Unknown preset '{preset}'; choose one of {', '.join(PRESETS)}."})
+    preset_ensure_known(preset)
     by_key: dict[str, str] = {}
     for header in headers:
         by_key.setdefault(header_key(header), header)  # the first of two equal headers wins

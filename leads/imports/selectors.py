@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from leadcourt.accounts import roles
 from leadcourt.errors import ActionForbidden
 from leads.models import LeadImport, LeadImportRowError
+from leads.selectors import sees_every_lead
 
 
 def lead_imports_may_view(user) -> bool:
     """Whoever may see every lead may see how they were imported (SPEC §1):
     marketers, managers and administrators."""
-    return roles.is_superuser(user) or roles.is_marketer(user) or roles.is_manager(user)
+    return sees_every_lead(user)
 
 
 def lead_imports_visible_to(user) -> QuerySet[LeadImport]:
