@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -24,11 +25,12 @@ from leadcourt.accounts import roles
 from leadcourt.errors import ApplicationError
 from leadcourt.form_errors import form_add_service_error
 from leads.criteria import Criterion
-from leads.marketing_views import appeal_window, rejected_card_render
-from leads.models import LeadState
+from leads.deadlines import WORKING_HOURS_PER_DAY, working_time_between
+from leads.models import Lead, LeadState, RulebookVersion
 from leads.rulebook_display import rulebook_rules
-from leads.selectors import lead_get_visible, lead_touches, rulebook_current
+from leads.selectors import lead_allowed_transitions, lead_get_visible, lead_touches, rulebook_current
 from leads.services import lead_concede
+from leads.views import htmx_with_messages
 
 PAGE_SIZE = 25
 
@@ -68,9 +70,9 @@ def review_queue_page(request):
         "adjudication/review_queue.html",
         {
             "heading": heading,
+            "queue": is_judge,  # the judge's queue, rather than the cases about my leads
             "page": page,
             "rulebook": rulebook,
-            "now": timezone.now(),
             "independent_recusal": is_judge and selectors.judge_barred_by_independence(user, rulebook),
         },
     )
@@ -88,15 +90,16 @@ def _case_page(request, case, *, verdict_form=None, statement_form=None, status=
     rulebook = rulebook_current()
     lead = case.lead
     votes = list(selectors.case_votes(case=case))
+    is_judge = roles.is_judge(user) or roles.is_superuser(user)
     recusal = None
     may_vote = False
-    if case.status == CaseStatus.OPEN and (roles.is_judge(user) or roles.is_superuser(user)):
+    if case.status == CaseStatus.OPEN and is_judge:
         recusal = selectors.case_recusal_reason(case=case, judge=user, rulebook=rulebook)
         may_vote = recusal is None and all(vote.judge_id != user.pk for vote in votes)
     is_party = user.pk in selectors.case_party_ids(case)
     met = set(lead.criteria)
     # A panel decides by majority (SPEC §6): show who voted and how many more it takes.
-    majority = rulebook.panel_size // 2 + 1
+    majority = rulebook.votes_to_decide
     my_vote = next((vote for vote in votes if vote.judge_id == user.pk), None)
     return render(
         request,
@@ -109,13 +112,12 @@ def _case_page(request, case, *, verdict_form=None, statement_form=None, status=
             "votes": votes,
             "majority": majority,
             "my_vote": my_vote,
-            "is_judge": roles.is_judge(user) or roles.is_superuser(user),
+            "is_judge": is_judge,
             "touches": lead_touches(lead=lead),
             "precedents": selectors.case_precedents(case=case),
             "rules": rulebook_rules(rulebook, RULES_BY_KIND[case.kind]),
             "state_before": LeadState(case.snapshot.get("state_before", lead.state)).label,
             "rulebook": rulebook,
-            "now": timezone.now(),
             "recusal": recusal,
             "may_vote": may_vote,
             "is_party": is_party and case.status == CaseStatus.OPEN,
@@ -176,6 +178,67 @@ def case_statement_submit(request, pk: int):
     return _case_page(request, case, statement_form=form, status=400)
 
 
+# --- the marketer's rejected leads ----------------------------------------------------------
+
+
+def _appeal_window(lead: Lead, *, rulebook: RulebookVersion, now) -> dict:
+    """How much of the appeal window is left, in the rulebook's terms: in
+    working days and hours when deadlines count working time (the window was
+    set that way), in plain days and hours otherwise."""
+    due = lead.appeal_due_at
+    if due is None:
+        return {"expired": False, "urgent": False, "text": "No appeal window"}
+    if due <= now:
+        return {"expired": True, "urgent": True, "text": "Appeal window expired"}
+    if rulebook.business_hours_only:
+        left, day_hours, kind = working_time_between(now, due), WORKING_HOURS_PER_DAY, "working "
+    else:
+        left, day_hours, kind = due - now, 24, ""
+    seconds = left.total_seconds()
+    if seconds < 3600:
+        minutes = max(1, int(seconds // 60))
+        text = f"{minutes} {kind}minute{pluralize(minutes)} left"
+    else:
+        hours = round(seconds / 3600)
+        days, hours = divmod(hours, day_hours)
+        parts = []
+        if days:
+            parts.append(f"{days} {kind}day{pluralize(days)}")
+        if hours:
+            parts.append(f"{hours} {'' if days else kind}hour{pluralize(hours)}")
+        text = " ".join(parts) + " left"
+    return {"expired": False, "urgent": seconds < day_hours * 3600, "text": text}
+
+
+def _appeal_form(lead: Lead, data=None) -> AppealForm:
+    # Prefixed: the page holds one form per rejected lead.
+    return AppealForm(data, prefix=f"lead-{lead.pk}")
+
+
+def _rejected_card(
+    request, lead: Lead, *, form=None, outcome: str = "", case=None, error: str = "", status: int = 200
+):
+    """One card of the rejected-leads page, as HTMX swaps it in after Appeal or Concede."""
+    fresh = lead_get_visible(user=request.user, lead_id=lead.pk) or lead
+    if form is not None and not error:
+        error = " ".join(form.non_field_errors())
+    response = render(
+        request,
+        "adjudication/_rejected_card.html",
+        {
+            "lead": fresh,
+            "form": form or _appeal_form(lead),
+            "window": _appeal_window(fresh, rulebook=rulebook_current(), now=timezone.now()),
+            "outcome": outcome,
+            "case": case,
+            "error": error,
+            "recycle": "recycle" in lead_allowed_transitions(lead=fresh, user=request.user),
+        },
+        status=status,
+    )
+    return htmx_with_messages(request, response, error=error)
+
+
 @login_required
 def rejected_leads_page(request, *, forms_by_lead=None, status=200):
     """The marketer's rejected leads, window closing soonest first: the reason,
@@ -191,15 +254,15 @@ def rejected_leads_page(request, *, forms_by_lead=None, status=200):
     rows = [
         {
             "lead": lead,
-            "form": forms_by_lead.get(lead.pk) or AppealForm(prefix=f"lead-{lead.pk}"),
-            "window": appeal_window(lead, rulebook=rulebook, now=now),
+            "form": forms_by_lead.get(lead.pk) or _appeal_form(lead),
+            "window": _appeal_window(lead, rulebook=rulebook, now=now),
         }
         for lead in page
     ]
     return render(
         request,
         "adjudication/rejected_leads.html",
-        {"page": page, "rows": rows, "now": now},
+        {"page": page, "rows": rows},
         status=status,
     )
 
@@ -217,7 +280,7 @@ def lead_appeal_submit(request, pk: int):
     """Appeal a rejection (the argument is required). HTMX gets the card back:
     the case it opened, or the form with the reason it was refused."""
     lead = _visible_lead_or_404(request, pk)
-    form = AppealForm(request.POST, prefix=f"lead-{lead.pk}")
+    form = _appeal_form(lead, request.POST)
     status = 400
     if form.is_valid():
         try:
@@ -227,13 +290,13 @@ def lead_appeal_submit(request, pk: int):
             status = error.status
         else:
             if request.htmx:
-                return rejected_card_render(
+                return _rejected_card(
                     request, lead, outcome=f"Appealed: case #{case.pk} is before the judges.", case=case
                 )
             messages.success(request, f"Appeal filed: case #{case.pk} is before the judges.")
             return redirect("case-detail", pk=case.pk)
     if request.htmx:
-        return rejected_card_render(request, lead, form=form, status=status)
+        return _rejected_card(request, lead, form=form, status=status)
     return rejected_leads_page(request, forms_by_lead={lead.pk: form}, status=status)
 
 
@@ -246,10 +309,10 @@ def lead_concede_submit(request, pk: int):
         lead_concede(lead=lead, actor=request.user)
     except ApplicationError as error:
         if request.htmx:
-            return rejected_card_render(request, lead, error=error.message, status=error.status)
+            return _rejected_card(request, lead, error=error.message, status=error.status)
         messages.error(request, error.message)
     else:
         if request.htmx:
-            return rejected_card_render(request, lead, outcome="Conceded: the lead is back with marketing.")
+            return _rejected_card(request, lead, outcome="Conceded: the lead is back with marketing.")
         messages.success(request, f"Conceded: {lead} is back with marketing.")
     return redirect("rejected-leads")

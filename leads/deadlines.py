@@ -65,6 +65,25 @@ def add_working_time(start: datetime, duration: timedelta) -> datetime:
         cursor = _next_opening_after(_opening(cursor.date() + timedelta(days=1), tz), tz)
 
 
+def working_time_between(start: datetime, end: datetime) -> timedelta:
+    """The working time from ``start`` to ``end``, the inverse of
+    ``add_working_time`` (how much of a working-time window is left).
+    Zero when ``end`` is not after ``start``."""
+    total = timedelta(0)
+    if end <= start:
+        return total
+    tz = organisation_tz()
+    start, end = start.astimezone(tz), end.astimezone(tz)
+    day = start.date()
+    while day <= end.date():
+        if day.weekday() not in WEEKEND:
+            overlap = min(_closing(day, tz), end) - max(_opening(day, tz), start)
+            if overlap > timedelta(0):
+                total += overlap
+        day += timedelta(days=1)
+    return total
+
+
 def _after_elapsed(start: datetime, duration: timedelta) -> datetime:
     # Python adds a timedelta to an aware datetime on its wall clock, so in a
     # zone with daylight saving "48 hours" from a London time would be 47 or 49

@@ -195,12 +195,6 @@ class CampaignForm(forms.Form):
             "budget": campaign.budget,
         }
 
-    def forecast_fields(self):
-        return [self[name] for name in self.FORECAST_FIELDS]
-
-    def plan_fields(self):
-        return [self[name] for name in self.fields if name not in self.FORECAST_FIELDS]
-
 
 class CampaignFilterForm(forms.Form):
     status = forms.ChoiceField(

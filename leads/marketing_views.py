@@ -7,14 +7,13 @@ nothing is written. Pages for a role the user does not hold are 403; leads
 the user may not see are 404.
 
 HTMX: the row actions on "My leads" post with ``hx-target`` set to the row;
-the answer is the row itself, re-rendered with the outcome (status 200, since
-htmx does not swap error responses). Without JavaScript the same forms post
-normally and get a redirect, or the action page with the error.
+the answer is the row itself, re-rendered with the outcome, and a refusal
+htmx does not swap (403) comes as a flash message (``htmx_with_messages``).
+Without JavaScript the same forms post normally and get a redirect, or the
+action page with the error.
 """
 
 from __future__ import annotations
-
-import json
 
 from django.contrib import messages
 from django.contrib.admin.models import LogEntry
@@ -25,19 +24,15 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from leadcourt.accounts import roles
 from leadcourt.errors import ActionForbidden, ApplicationError, InvalidInput
 from leadcourt.form_errors import form_add_service_error
 from leads import selectors, services
-from leads.criteria import Criterion
-from leads.deadlines import WORKING_HOURS_PER_DAY
 from leads.marketing_forms import (
     CampaignFilterForm,
     CampaignForm,
@@ -47,6 +42,7 @@ from leads.marketing_forms import (
     QualifyForm,
 )
 from leads.models import Campaign, CampaignStatus, Lead, LeadState, RulebookVersion
+from leads.views import htmx_with_messages, safe_next
 
 LEADS_PER_PAGE = 50
 CAMPAIGNS_PER_PAGE = 25
@@ -58,16 +54,6 @@ ROW_ACTIONS = ("qualify", "recycle", "disqualify")
 def _require_marketer(user) -> None:
     if not (roles.is_marketer(user) or roles.is_superuser(user)):
         raise PermissionDenied("Only marketers have this page.")
-
-
-def _next_url(request, default: str) -> str:
-    """Where to go after an action: a ``next`` on this site, else ``default``."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _lead_row(lead: Lead, user, rulebook: RulebookVersion) -> dict:
@@ -144,11 +130,6 @@ def marketer_leads_page(request):
 # --- a new lead --------------------------------------------------------------------------
 
 
-class _ExternalIdTaken(Exception):
-    def __init__(self, lead: Lead):
-        self.lead = lead
-
-
 @login_required
 def lead_new_page(request):
     """Create an inquiry, or create and qualify it in one step.
@@ -177,47 +158,45 @@ def lead_new_page(request):
                         segment=data["segment"],
                         **{name: data[name] for name in LeadCreateForm.TEXT_FIELDS},
                     )
-                    if not created:
-                        raise _ExternalIdTaken(lead)
-                    if and_qualify:
+                    if created and and_qualify:
                         lead = services.lead_qualify(lead=lead, actor=user)
-            except _ExternalIdTaken as taken:
-                form.add_error(
-                    "external_id",
-                    format_html(
-                        'A lead with this external id already exists: <a href="{}">{}</a>.',
-                        reverse("lead-detail", args=[taken.lead.pk]),
-                        taken.lead,
-                    ),
-                )
-                status = 409
             except ApplicationError as error:
                 form_add_service_error(form, error)
                 status = error.status
             else:
-                if and_qualify:
-                    messages.success(
-                        request, f"Lead created and qualified: delivered to {lead.assigned_rep}."
-                    )
-                else:
-                    messages.success(request, "Lead created as an inquiry.")
-                if lead.duplicate_of_id:
-                    messages.warning(
-                        request,
-                        format_html(
-                            'Probable duplicate: an earlier lead has the same email — <a href="{}">{}</a>. '
-                            "Sales will see the warning.",
-                            reverse("lead-detail", args=[lead.duplicate_of_id]),
-                            lead.duplicate_of,
-                        ),
-                    )
-                return redirect("lead-detail", pk=lead.pk)
+                if created:
+                    _say_created(request, lead, qualified=and_qualify)
+                    return redirect("lead-detail", pk=lead.pk)
+                # lead_create wrote nothing: a lead with this external id exists.
+                form.add_error(
+                    "external_id",
+                    format_html(
+                        'A lead with this external id already exists: <a href="{}">{}</a>.',
+                        reverse("lead-detail", args=[lead.pk]),
+                        lead,
+                    ),
+                )
+                status = 409
     return render(
-        request,
-        "leads/marketing/lead_new.html",
-        {"form": form, "rulebook": rulebook, "criteria_help": Criterion.choices},
-        status=status,
+        request, "leads/marketing/lead_new.html", {"form": form, "rulebook": rulebook}, status=status
     )
+
+
+def _say_created(request, lead: Lead, *, qualified: bool) -> None:
+    if qualified:
+        messages.success(request, f"Lead created and qualified: delivered to {lead.assigned_rep}.")
+    else:
+        messages.success(request, "Lead created as an inquiry.")
+    if lead.duplicate_of_id:
+        messages.warning(
+            request,
+            format_html(
+                'Probable duplicate: an earlier lead has the same email — <a href="{}">{}</a>. '
+                "Sales will see the warning.",
+                reverse("lead-detail", args=[lead.duplicate_of_id]),
+                lead.duplicate_of,
+            ),
+        )
 
 
 # --- qualify, disqualify, recycle --------------------------------------------------------
@@ -248,31 +227,22 @@ def _action_form(name: str, lead: Lead, data=None):
     return QualifyForm(data, initial={"set_criteria": True, "criteria": lead.criteria})
 
 
-def htmx_flash_on_refusal(response, *, error: str, status: int):
-    """htmx swaps 2xx and the 400/409 refusals it can show in place (base.html);
-    any other refusal leaves the page as it was, so say why in a flash message
-    (``leadcourt.js`` shows the ``leadcourt:messages`` event)."""
-    if error and status not in (200, 400, 409):
-        response["HX-Trigger"] = json.dumps({"leadcourt:messages": [{"level": "error", "text": error}]})
-    return response
-
-
 def _row_response(request, lead: Lead, *, ok: str = "", error: str = "", status: int = 200):
     fresh = selectors.lead_get_visible(user=request.user, lead_id=lead.pk)
-    row = _lead_row(fresh, request.user, selectors.rulebook_current())
+    rulebook = selectors.rulebook_current()
     response = render(
         request,
         "leads/marketing/_lead_row.html",
         {
-            "row": row,
+            "row": _lead_row(fresh, request.user, rulebook),
             "ok": ok,
             "error": error,
-            "rulebook": selectors.rulebook_current(),
-            "this_url": _next_url(request, reverse("marketer-leads")),
+            "rulebook": rulebook,
+            "this_url": safe_next(request, reverse("marketer-leads")),
         },
         status=status,
     )
-    return htmx_flash_on_refusal(response, error=error, status=status)
+    return htmx_with_messages(request, response, error=error)
 
 
 def _lead_action(request, pk: int, name: str):
@@ -295,7 +265,7 @@ def _lead_action(request, pk: int, name: str):
                 if to_row:
                     return _row_response(request, lead, ok=message)
                 messages.success(request, message)
-                return redirect(_next_url(request, reverse("lead-detail", args=[lead.pk])))
+                return redirect(safe_next(request, reverse("lead-detail", args=[lead.pk])))
         else:
             error = InvalidInput({field: list(errs) for field, errs in form.errors.items()})
         if to_row:
@@ -319,7 +289,7 @@ def _lead_action(request, pk: int, name: str):
             "form": form,
             "error": error,
             "rulebook": selectors.rulebook_current(),
-            "next": _next_url(request, ""),
+            "next": safe_next(request, ""),
         },
         status=error.status if error else 200,
     )
@@ -344,7 +314,7 @@ def lead_recycle_action(request, pk: int):
 
 
 def _require_campaign_viewer(user) -> None:
-    if not (roles.is_marketer(user) or roles.is_manager(user) or roles.is_superuser(user)):
+    if not selectors.sees_every_lead(user):  # the same people as ``campaigns_visible_to``
         raise PermissionDenied("Only marketers and managers see campaigns.")
 
 
@@ -500,9 +470,9 @@ def _campaign_transition(request, pk: int, service, done: str):
     except ActionForbidden as error:
         raise PermissionDenied(error.message) from None
     except ApplicationError as error:
-        # The missing forecast fields are shown on the edit form, next to each.
-        form = CampaignForm(initial=CampaignForm.initial_from(campaign))
+        form = None
         if isinstance(error, InvalidInput):
+            # The missing forecast fields are shown on the edit form, next to each.
             form = CampaignForm(CampaignForm.initial_from(campaign))
             form.is_valid()
             form_add_service_error(form, error)
@@ -521,62 +491,3 @@ def campaign_launch_submit(request, pk: int):
 @require_POST
 def campaign_end_submit(request, pk: int):
     return _campaign_transition(request, pk, services.campaign_end, "“{campaign}” has ended.")
-
-
-# --- rejected leads (the page's views live in adjudication.views) ------------------------
-
-
-def appeal_window(lead: Lead, *, rulebook: RulebookVersion, now) -> dict:
-    """How much of the appeal window is left, in the rulebook's terms: in
-    working days and hours when deadlines count working time (the window was
-    set that way), in plain days and hours otherwise."""
-    due = lead.appeal_due_at
-    if due is None:
-        return {"expired": False, "urgent": False, "text": "No appeal window"}
-    if due <= now:
-        return {"expired": True, "urgent": True, "text": "Appeal window expired"}
-    if rulebook.business_hours_only:
-        left, day_hours, kind = selectors.working_time_between(now, due), WORKING_HOURS_PER_DAY, "working "
-    else:
-        left, day_hours, kind = due - now, 24, ""
-    seconds = left.total_seconds()
-    if seconds < 3600:
-        minutes = max(1, int(seconds // 60))
-        text = f"{minutes} {kind}minute{pluralize(minutes)} left"
-    else:
-        hours = round(seconds / 3600)
-        days, hours = divmod(hours, day_hours)
-        parts = []
-        if days:
-            parts.append(f"{days} {kind}day{pluralize(days)}")
-        if hours:
-            parts.append(f"{hours} {'' if days else kind}hour{pluralize(hours)}")
-        text = " ".join(parts) + " left"
-    return {"expired": False, "urgent": seconds < day_hours * 3600, "text": text}
-
-
-def rejected_card_render(
-    request, lead: Lead, *, form=None, outcome: str = "", case=None, error: str = "", status: int = 200
-):
-    """One card of the rejected-leads page, as HTMX swaps it in after Appeal or Concede."""
-    # Imported here: adjudication builds on leads, not the other way round.
-    from adjudication.forms import AppealForm
-
-    fresh = selectors.lead_get_visible(user=request.user, lead_id=lead.pk) or lead
-    if form is not None and not error:
-        error = " ".join(form.non_field_errors())
-    response = render(
-        request,
-        "leads/marketing/_rejected_card.html",
-        {
-            "lead": fresh,
-            "form": form or AppealForm(prefix=f"lead-{lead.pk}"),
-            "window": appeal_window(fresh, rulebook=selectors.rulebook_current(), now=timezone.now()),
-            "outcome": outcome,
-            "case": case,
-            "error": error,
-            "recycle": "recycle" in selectors.lead_allowed_transitions(lead=fresh, user=request.user),
-        },
-        status=status,
-    )
-    return htmx_flash_on_refusal(response, error=error, status=status)

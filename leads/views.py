@@ -10,7 +10,8 @@ Actions answer two ways. A plain POST (no JavaScript) redirects back to the
 page it came from with a flash message, or on refusal renders the lead page
 with the form and its errors. An HTMX POST from a list row answers with that
 row re-rendered (or empty, when the lead left the list) and the flash
-messages in an ``HX-Trigger`` header that ``leadcourt.js`` shows.
+messages in an ``HX-Trigger`` header that ``leadcourt.js`` shows
+(``htmx_with_messages``, which the marketer's and the judges' pages use too).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -48,7 +51,7 @@ from leads.forms import (
     ReturnAfterFollowupForm,
     TouchForm,
 )
-from leads.models import OPEN_STATES, Campaign, Lead, LeadEvent, LeadState, RulebookVersion
+from leads.models import OPEN_STATES, Campaign, Lead, LeadEvent, LeadState
 from leads.pagination import keyset_page
 from leads.rulebook_display import rulebook_rules
 
@@ -60,15 +63,6 @@ LEAD_LIST_PAGE_SIZE = 50
 # --- home ---------------------------------------------------------------------------
 
 
-def _first_resolvable(*url_names: str) -> str | None:
-    for name in url_names:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return None
-
-
 @login_required
 def home(request):
     """Send each person to the page they work from (SPEC §9): reps to their
@@ -77,19 +71,14 @@ def home(request):
     first in that order (a rep's deadlines are the most pressing); the
     navigation reaches the rest. Without a role: a page saying so."""
     user = request.user
-    candidates = []
     if roles.is_sales_rep(user):
-        candidates.append(("rep-inbox",))
+        return redirect("rep-inbox")
     if roles.is_marketer(user):
-        candidates.append(("marketer-leads", "lead-list"))
+        return redirect("marketer-leads")
     if roles.is_judge(user):
-        candidates.append(("review-queue",))
+        return redirect("review-queue")
     if roles.is_manager(user) or roles.is_superuser(user):
-        candidates.append(("lead-list",))
-    for names in candidates:
-        url = _first_resolvable(*names)
-        if url:
-            return redirect(url)
+        return redirect("lead-list")
     return render(request, "leads/home.html", {})
 
 
@@ -101,19 +90,34 @@ def _require_rep(request) -> None:
         raise Http404("Only sales reps have an inbox.")
 
 
-def _with_grade(leads, rulebook: RulebookVersion):
-    for lead in leads:
-        lead.grade = rulebook.grade_for(lead.criteria_count)
-    return leads
-
-
-def _safe_next(request, fallback: str) -> str:
+def safe_next(request, fallback: str) -> str:
+    """Where to go after an action: the ``next`` it was given if that is on
+    this site, else ``fallback``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
     return fallback
+
+
+def htmx_swaps(status: int) -> bool:
+    """Whether htmx swaps an answer with this status in place (base.html's
+    ``htmx-config``): success, and the 400/409 refusals a form shows."""
+    return 200 <= status < 400 or status in (400, 409)
+
+
+def htmx_with_messages(request, response: HttpResponse, *, error: str = "", in_place: bool = True):
+    """Send the flash messages with an HTMX answer, in an ``HX-Trigger``
+    header that ``leadcourt.js`` shows (JSON, ASCII-escaped so any lead name
+    is a valid header). A refusal the page will not show, because htmx does
+    not swap its status or there is nothing to show it on (``in_place``
+    False), becomes a message too."""
+    if error and not (in_place and htmx_swaps(response.status_code)):
+        messages.error(request, error)
+    payload = [{"level": m.level_tag or "info", "text": str(m)} for m in messages.get_messages(request)]
+    response["HX-Trigger"] = json.dumps({"leadcourt:messages": payload})
+    return response
 
 
 @dataclass
@@ -124,13 +128,35 @@ class PageChoices:
     reps: tuple[tuple[int, str], ...] = ()
 
     @classmethod
-    def load(cls, *, reasons: bool = False, reps: bool = False) -> PageChoices:
+    def for_actions(cls, names) -> PageChoices:
+        """The choices the forms of these actions need (see ``ACTIONS``)."""
+        specs = [ACTIONS[name] for name in names]
+        reasons = any(spec.needs_reasons for spec in specs)
+        reps = any(spec.needs_reps for spec in specs)
         return cls(
             reasons=ReasonChoices.from_codes(selectors.reason_codes_active()) if reasons else None,
             reps=tuple((pk, name) for pk, name, active in selectors.sales_reps_for_choice() if active)
             if reps
             else (),
         )
+
+
+def _open_lead_actions(lead: Lead, user) -> list[str]:
+    """The page actions that are no transitions: logging a touch (the
+    assigned rep) and reassigning (managers). The services allow both on open
+    leads only."""
+    if lead.state not in OPEN_STATES:
+        return []
+    return [
+        name
+        for name, may in (("touch", permissions.may_log_touch), ("reassign", permissions.may_reassign))
+        if may(lead, user)
+    ]
+
+
+def _shows_reassign(user) -> bool:
+    """Whether the all-leads list has the reassign column (managers)."""
+    return roles.is_manager(user) or roles.is_superuser(user)
 
 
 # --- the actions ------------------------------------------------------------------------
@@ -152,9 +178,6 @@ class Action:
 
 
 def _when(moment) -> str:
-    from django.utils import timezone
-    from django.utils.formats import date_format
-
     return date_format(timezone.localtime(moment), "D j M H:i") if moment else ""
 
 
@@ -330,44 +353,36 @@ def _row_context(
         "row_error": error.message if error is not None and bound is None else None,
         "next_url": next_url,
         "row_kind": kind,
-        "may_reassign": permissions.may_reassign(lead, request.user) and lead.state in OPEN_STATES,
-        "show_reassign": roles.is_manager(request.user) or roles.is_superuser(request.user),
+        "may_reassign": "reassign" in _open_lead_actions(lead, request.user),
+        "show_reassign": _shows_reassign(request.user),
     }
-
-
-def _messages_header(request) -> str:
-    """Move the queued flash messages into an ``HX-Trigger`` value (JSON,
-    ASCII-escaped so any lead name is a valid header)."""
-    payload = [{"level": m.level_tag or "info", "text": str(m)} for m in messages.get_messages(request)]
-    return json.dumps({"leadcourt:messages": payload})
 
 
 def _htmx_row_response(
     request, kind: str, lead_id: int, *, choices, next_url, bound=None, error=None, status=200
 ):
-    rulebook = selectors.rulebook_current()
     lead = ROW_KINDS[kind].rows(request.user).filter(pk=lead_id).first()
-    if lead is None:
-        # The lead left this list (accepted, rejected, closed; or someone
-        # else acted first): the row goes, and a refusal says why.
-        body = ""
-        if error is not None and status != 403:
-            messages.error(request, error.message)
-    else:
+    # A lead that left this list (accepted, rejected, closed; or someone else
+    # acted first) loses its row, and a refusal is said as a message.
+    body = ""
+    if lead is not None:
         context = _row_context(
             kind,
             lead,
             request=request,
-            rulebook=rulebook,
+            rulebook=selectors.rulebook_current(),
             choices=choices,
             next_url=next_url,
             bound=bound,
             error=error,
         )
         body = render_to_string(ROW_KINDS[kind].template, context, request=request)
-    response = HttpResponse(body, status=status)
-    response["HX-Trigger"] = _messages_header(request)
-    return response
+    return htmx_with_messages(
+        request,
+        HttpResponse(body, status=status),
+        error=error.message if error is not None else "",
+        in_place=lead is not None,
+    )
 
 
 @login_required
@@ -380,13 +395,10 @@ def lead_action(request, pk: int, action: str):
     if lead is None:
         raise Http404("No such lead.")
     lead_url = reverse("lead-detail", args=[lead.pk])
-    next_url = _safe_next(request, lead_url)
+    next_url = safe_next(request, lead_url)
     kind = request.POST.get("row") if request.POST.get("row") in ROW_KINDS else None
     # What the action's form chooses from, and what the re-rendered row shows.
-    choices = PageChoices.load(
-        reasons=spec.needs_reasons or kind in ("inbox", "worked"),
-        reps=spec.needs_reps or kind == "list",
-    )
+    choices = PageChoices.for_actions({action, *(ROW_KINDS[kind].forms if kind else ())})
     form = _action_form(spec, lead.pk, choices, data=request.POST)
 
     error: ApplicationError | None = None
@@ -412,8 +424,6 @@ def lead_action(request, pk: int, action: str):
 
     # Refused: nothing was written.
     if request.htmx and kind:
-        if status == 403:  # not swapped in place (see base.html's htmx-config): say it as a message
-            messages.error(request, error.message)
         return _htmx_row_response(
             request, kind, lead.pk, choices=choices, next_url=next_url, bound=form, error=error, status=status
         )
@@ -429,16 +439,16 @@ def lead_action(request, pk: int, action: str):
 # --- the rep's pages ---------------------------------------------------------------------
 
 
-def _rows_page(request, *, kind: str, qs, size: int, template: str, extra: dict):
+def _rows_page(request, *, kind: str, qs, size: int, template: str):
     rulebook = selectors.rulebook_current()
     page = Paginator(qs, size).get_page(request.GET.get("page"))
-    choices = PageChoices.load(reasons=True, reps=(kind == "list"))
+    choices = PageChoices.for_actions(ROW_KINDS[kind].forms)
     next_url = request.get_full_path()
     rows = [
         _row_context(kind, lead, request=request, rulebook=rulebook, choices=choices, next_url=next_url)
         for lead in page.object_list
     ]
-    return render(request, template, {"page": page, "rows": rows, "rulebook": rulebook, **extra})
+    return render(request, template, {"page": page, "rows": rows, "rulebook": rulebook})
 
 
 @login_required
@@ -451,7 +461,6 @@ def rep_inbox_page(request):
         qs=selectors.rep_inbox_rows(rep=request.user),
         size=INBOX_PAGE_SIZE,
         template="leads/rep_inbox.html",
-        extra={},
     )
 
 
@@ -465,7 +474,6 @@ def rep_worked_page(request):
         qs=selectors.rep_worked_rows(rep=request.user),
         size=WORKED_PAGE_SIZE,
         template="leads/rep_worked.html",
-        extra={},
     )
 
 
@@ -512,7 +520,7 @@ def lead_list_page(request):
             "filtered": bool(filters),
             "keyset": keyset,
             "rows": rows,
-            "show_reassign": roles.is_manager(user) or roles.is_superuser(user),
+            "show_reassign": _shows_reassign(user),
         },
         status=400 if form.is_bound and form.errors else 200,
     )
@@ -555,34 +563,23 @@ def _event_details(events: list[LeadEvent]) -> None:
         event.case_id = data.get("case")
 
 
-# Transitions other pages handle (marketing's), linked from the lead page
-# when the page exists: URL names to try, with the lead's id, then without.
+# Transitions other pages run (marketing's), linked from the lead page.
 LINKED_TRANSITIONS = {
-    "qualify": ("Qualify", ("lead-qualify",)),
-    "disqualify": ("Disqualify", ("lead-disqualify", "lead-qualify")),
-    "recycle": ("Recycle to sales", ("lead-recycle",)),
-    "appeal": ("Appeal or concede", ("rejected-leads",)),
-    "concede": ("Appeal or concede", ("rejected-leads",)),
+    "qualify": ("Qualify", lambda lead: reverse("lead-qualify", args=[lead.pk])),
+    "disqualify": ("Disqualify", lambda lead: reverse("lead-disqualify", args=[lead.pk])),
+    "recycle": ("Recycle to sales", lambda lead: reverse("lead-recycle", args=[lead.pk])),
+    "appeal": ("Appeal or concede", lambda lead: reverse("rejected-leads")),
+    "concede": ("Appeal or concede", lambda lead: reverse("rejected-leads")),
 }
 
 
 def _linked_actions(lead: Lead, allowed: list[str]) -> list[tuple[str, str]]:
-    links: dict[str, tuple[str, str]] = {}
+    links: dict[str, tuple[str, str]] = {}  # by URL: appeal and concede share a page
     for name in allowed:
-        if name not in LINKED_TRANSITIONS:
-            continue
-        label, url_names = LINKED_TRANSITIONS[name]
-        for url_name in url_names:
-            url = None
-            for args in ([lead.pk], []):
-                try:
-                    url = reverse(url_name, args=args)
-                    break
-                except NoReverseMatch:
-                    continue
-            if url:
-                links[url] = (label, url)
-                break
+        if name in LINKED_TRANSITIONS:
+            label, url_for = LINKED_TRANSITIONS[name]
+            url = url_for(lead)
+            links[url] = (label, url)
     return list(links.values())
 
 
@@ -600,16 +597,9 @@ def _lead_page(request, lead: Lead, *, bound: LeadActionForm | None = None, acti
     # The lead's transitions this user may run, as this page's actions
     # ("return_after_followup" is the "return" action).
     as_actions = [TRANSITION_ACTIONS.get(name, name) for name in allowed]
-    available = [name for name in as_actions if name in ACTIONS]
-    if lead.state in OPEN_STATES and permissions.may_log_touch(lead, user):
-        available.append("touch")
-    may_reassign = lead.state in OPEN_STATES and permissions.may_reassign(lead, user)
-    if may_reassign:
-        available.append("reassign")
+    available = [name for name in as_actions if name in ACTIONS] + _open_lead_actions(lead, user)
     available.sort(key=lambda name: ACTIONS[name].form is not None)  # one-click actions first
-    choices = PageChoices.load(
-        reasons=any(ACTIONS[name].needs_reasons for name in available), reps=may_reassign
-    )
+    choices = PageChoices.for_actions(available)
     if bound is not None and bound.action not in available:
         # The action is no longer possible (someone else acted first): say why.
         action_error = " ".join(bound.non_field_errors()) or "This action is no longer possible."
