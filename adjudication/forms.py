@@ -1,6 +1,7 @@
 from django import forms
 
 from adjudication.models import DECISIONS_BY_KIND, Case, Decision, Finding
+from adjudication.services import STATEMENT_MAX_LENGTH
 from leadcourt.accounts import roles
 
 
@@ -41,7 +42,7 @@ class StatementForm(forms.Form):
     text = forms.CharField(
         label="Your statement",
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=10_000,
+        max_length=STATEMENT_MAX_LENGTH,
     )
 
 
@@ -49,5 +50,5 @@ class AppealForm(forms.Form):
     argument = forms.CharField(
         label="Why sales should not have rejected this lead",
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=10_000,
+        max_length=STATEMENT_MAX_LENGTH,
     )

@@ -270,7 +270,7 @@ def case_verdict_render(
             cast_at=now,
         )
         votes = list(locked.votes.order_by("cast_at", "id"))
-        majority = rulebook.panel_size // 2 + 1
+        majority = rulebook.votes_to_decide
         if Counter(v.decision for v in votes)[decision] >= majority:
             _verdict_apply(case=locked, lead=lead, votes=votes, decision=decision, judge=actor)
     return vote

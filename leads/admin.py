@@ -487,10 +487,15 @@ class RulebookVersionAddForm(forms.ModelForm):
         fields = ("change_note", *services.RULE_FIELDS)
 
     def clean(self):
+        # The service's own rule, so its refusal shows next to the field.
         cleaned = super().clean()
-        mql, grade_a = cleaned.get("mql_min_criteria"), cleaned.get("grade_a_min_criteria")
-        if mql is not None and grade_a is not None and grade_a < mql:
-            self.add_error("grade_a_min_criteria", "Grade A cannot need fewer criteria than qualification.")
+        try:
+            services.rulebook_version_check(
+                RulebookVersion(**{name: cleaned.get(name) for name in services.RULE_FIELDS})
+            )
+        except InvalidInput as exc:
+            for field, problem in exc.errors.items():
+                self.add_error(field, problem)
         return cleaned
 
 

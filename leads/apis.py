@@ -22,7 +22,9 @@ model's (``return_after_followup``); the URL uses dashes
 
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
+from collections.abc import Callable
+
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -35,18 +37,19 @@ from rest_framework.response import Response
 
 from adjudication.selectors import cases_for_lead
 from adjudication.services import STATEMENT_MAX_LENGTH, case_open_appeal
-from leadcourt.accounts import roles
 from leadcourt.accounts.models import User
 from leadcourt.api.pagination import PageNumberPagination, paginated_response
 from leadcourt.api.schema import errors
 from leadcourt.api.views import JsonApi
 from leads import selectors, services
 from leads.criteria import Criterion
+from leads.filters import LeadFilter
 from leads.models import (
     Campaign,
     Lead,
     LeadState,
     ReasonBlame,
+    ReasonCode,
     RulebookVersion,
     Segment,
     TouchChannel,
@@ -54,8 +57,6 @@ from leads.models import (
 )
 from leads.rulebook_display import rulebook_rules
 
-NOTE_MAX_LENGTH = 10_000
-BIGINT_MAX = 2**63 - 1
 GRADES = ("A", "B")
 
 
@@ -206,60 +207,40 @@ def lead_detail_response(request, pk: int, *, status_code: int = status.HTTP_200
 # --- GET /leads/ and POST /leads/ -------------------------------------------------------
 
 
+def _intake_text_field(name: str, **kwargs) -> serializers.CharField:
+    # The model's length, which ``services.lead_intake_clean`` also enforces:
+    # declared here too only so that the schema shows it.
+    limit = Lead._meta.get_field(name).max_length
+    return serializers.CharField(required=False, allow_blank=True, max_length=limit, **kwargs)
+
+
 class LeadListCreateApi(JsonApi):
     # Two operations on one path (SPEC §9 fixes the path): each method has
     # its own serializers, as if it were its own view.
 
     pagination_class = PageNumberPagination
+    # GET's query string: validated and documented by django-filter.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LeadFilter
 
-    @extend_schema_serializer(component_name="LeadListFilter")
-    class FilterSerializer(serializers.Serializer):
-        state = serializers.ChoiceField(choices=LeadState.choices, required=False, allow_blank=True)
-        assigned_rep = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            max_length=19,
-            validators=[RegexValidator(r"^(me|[0-9]+)$", "Give a user id or 'me'.")],
-            help_text="A rep's user id, or `me`.",
-        )
-        campaign = serializers.IntegerField(
-            required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX, help_text="Campaign id."
-        )
-        source = serializers.CharField(required=False, allow_blank=True, max_length=100)
-        search = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            max_length=200,
-            help_text="Matches name, email, company or external id (case-insensitive).",
-        )
-
-        def validate_assigned_rep(self, value: str) -> int | None:
-            if not value:
-                return None
-            if value == "me":
-                return self.context["request"].user.pk
-            number = int(value)
-            if number > BIGINT_MAX:
-                raise serializers.ValidationError("No such user id.")
-            return number
+    def get_queryset(self):
+        return selectors.leads_visible_to(self.request.user)
 
     @extend_schema_serializer(component_name="LeadCreate")
     class CreateInputSerializer(serializers.Serializer):
-        external_id = serializers.CharField(
-            required=False,
+        external_id = _intake_text_field(
+            "external_id",
             allow_null=True,
-            allow_blank=True,
-            max_length=128,
             help_text="Your system's id for the lead: posting it again returns the same lead (200).",
         )
-        first_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
-        last_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
-        email = serializers.CharField(required=False, allow_blank=True, max_length=254)
-        phone = serializers.CharField(required=False, allow_blank=True, max_length=50)
-        company = serializers.CharField(required=False, allow_blank=True, max_length=200)
-        title = serializers.CharField(required=False, allow_blank=True, max_length=200)
-        country = serializers.CharField(required=False, allow_blank=True, max_length=100)
-        source = serializers.CharField(required=False, allow_blank=True, max_length=100)
+        first_name = _intake_text_field("first_name")
+        last_name = _intake_text_field("last_name")
+        email = _intake_text_field("email")
+        phone = _intake_text_field("phone")
+        company = _intake_text_field("company")
+        title = _intake_text_field("title")
+        country = _intake_text_field("country")
+        source = _intake_text_field("source")
         criteria = serializers.ListField(
             child=serializers.ChoiceField(choices=Criterion.choices),
             required=False,
@@ -272,8 +253,9 @@ class LeadListCreateApi(JsonApi):
         segment = serializers.SlugRelatedField(
             slug_field="code", queryset=Segment.objects.all(), required=False, allow_null=True
         )
+        # Any user id resolves here; lead_create decides whether it may own leads.
         marketer = serializers.PrimaryKeyRelatedField(
-            queryset=roles.active_users_with_role(roles.MARKETER),
+            queryset=User.objects.all(),
             required=False,
             allow_null=True,
             help_text="The owning marketer (default: the caller, if a marketer).",
@@ -286,21 +268,10 @@ class LeadListCreateApi(JsonApi):
             "Reps see the leads assigned to them; marketers, managers and administrators all leads; "
             "judges the leads that came before them in a case. Paginated."
         ),
-        parameters=[FilterSerializer],
         responses={200: LeadListItemOutputSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request):
-        filters = self.FilterSerializer(data=request.query_params, context={"request": request})
-        filters.is_valid(raise_exception=True)
-        values = filters.validated_data
-        leads = selectors.leads_list(
-            user=request.user,
-            state=values.get("state") or None,
-            assigned_rep_id=values.get("assigned_rep"),
-            campaign_id=values.get("campaign"),
-            source=values.get("source") or None,
-            search=values.get("search") or None,
-        )
+        leads = DjangoFilterBackend().filter_queryset(request, self.get_queryset(), self)
         return paginated_response(
             queryset=leads,
             serializer_class=LeadListItemOutputSerializer,
@@ -370,25 +341,34 @@ TRANSITION_DESCRIPTION = (
 )
 
 
-def transition_schema(input_serializer, summary: str, statuses=(400, 403, 404, 409)):
-    return extend_schema(
-        summary=summary,
-        description=TRANSITION_DESCRIPTION,
-        request=input_serializer,
-        responses={200: LeadDetailOutputSerializer, **errors(*statuses)},
-    )
+def transition_schema(summary: str):
+    """The OpenAPI operation of a ``LeadTransitionApi`` subclass (a class decorator)."""
+
+    def decorate(view: type[LeadTransitionApi]) -> type[LeadTransitionApi]:
+        return extend_schema(
+            summary=summary,
+            description=TRANSITION_DESCRIPTION,
+            request=view.InputSerializer,
+            responses={200: LeadDetailOutputSerializer, **errors(400, 403, 404, 409)},
+        )(view)
+
+    return decorate
 
 
 class LeadTransitionApi(JsonApi):
     # The shape of every transition endpoint: find the lead (404), check the
     # body's shape (400), let the service decide (403, 409, 400), answer with
-    # the lead as it now is.
+    # the lead as it now is. A subclass names its ``service`` and its
+    # ``InputSerializer``, whose fields are that service's keyword arguments.
 
-    def run(self, request, pk: int, perform) -> Response:
+    service: Callable[..., object]
+    InputSerializer: type[serializers.Serializer]
+
+    def post(self, request, pk: int):
         lead = lead_or_404(request, pk)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        perform(lead, serializer.validated_data)
+        self.service(lead=lead, actor=request.user, **serializer.validated_data)
         return lead_detail_response(request, pk)
 
 
@@ -402,72 +382,57 @@ class _CriteriaInput(serializers.Serializer):
 
 
 class _ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=50, help_text="A reason code (see /rulebook/).")
+    reason = serializers.CharField(
+        max_length=ReasonCode._meta.get_field("code").max_length, help_text="A reason code (see /rulebook/)."
+    )
     note = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=NOTE_MAX_LENGTH,
+        max_length=services.NOTE_MAX_LENGTH,
         help_text="Required with the reason code `other`.",
     )
 
 
+@transition_schema("qualify: inquiry → mql (marketer); routed to a rep")
 class LeadQualifyApi(LeadTransitionApi):
+    service = staticmethod(services.lead_qualify)
+
     @extend_schema_serializer(component_name="LeadQualify")
     class InputSerializer(_CriteriaInput):
         pass
 
-    @transition_schema(InputSerializer, "qualify: inquiry → mql (marketer); routed to a rep")
-    def post(self, request, pk: int):
-        return self.run(
-            request,
-            pk,
-            lambda lead, data: services.lead_qualify(
-                lead=lead, actor=request.user, criteria=data.get("criteria")
-            ),
-        )
 
-
+@transition_schema("disqualify: inquiry → disqualified (marketer)")
 class LeadDisqualifyApi(LeadTransitionApi):
+    service = staticmethod(services.lead_disqualify)
+
     @extend_schema_serializer(component_name="LeadDisqualify")
     class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=NOTE_MAX_LENGTH, help_text="Why (free text).")
-
-    @transition_schema(InputSerializer, "disqualify: inquiry → disqualified (marketer)")
-    def post(self, request, pk: int):
-        return self.run(
-            request,
-            pk,
-            lambda lead, data: services.lead_disqualify(lead=lead, actor=request.user, reason=data["reason"]),
-        )
+        reason = serializers.CharField(max_length=services.NOTE_MAX_LENGTH, help_text="Why (free text).")
 
 
+@transition_schema("accept: mql → sal (assigned rep); follow-up deadline starts")
 class LeadAcceptApi(LeadTransitionApi):
+    service = staticmethod(services.lead_accept)
+
     @extend_schema_serializer(component_name="LeadAccept")
     class InputSerializer(serializers.Serializer):
         pass
 
-    @transition_schema(InputSerializer, "accept: mql → sal (assigned rep); follow-up deadline starts")
-    def post(self, request, pk: int):
-        return self.run(request, pk, lambda lead, data: services.lead_accept(lead=lead, actor=request.user))
 
-
+@transition_schema("reject: mql → rejected (assigned rep), for a reason code")
 class LeadRejectApi(LeadTransitionApi):
+    service = staticmethod(services.lead_reject)
+
     @extend_schema_serializer(component_name="LeadReject")
     class InputSerializer(_ReasonInput):
         pass
 
-    @transition_schema(InputSerializer, "reject: mql → rejected (assigned rep), for a reason code")
-    def post(self, request, pk: int):
-        return self.run(
-            request,
-            pk,
-            lambda lead, data: services.lead_reject(
-                lead=lead, actor=request.user, reason=data["reason"], note=data.get("note", "")
-            ),
-        )
 
-
+@transition_schema("appeal: rejected → in_review (owning marketer); opens an appeal case")
 class LeadAppealApi(LeadTransitionApi):
+    service = staticmethod(case_open_appeal)
+
     @extend_schema_serializer(component_name="LeadAppeal")
     class InputSerializer(serializers.Serializer):
         argument = serializers.CharField(
@@ -475,136 +440,78 @@ class LeadAppealApi(LeadTransitionApi):
             help_text="Why sales should not have rejected the lead; the case's first statement.",
         )
 
-    @transition_schema(
-        InputSerializer, "appeal: rejected → in_review (owning marketer); opens an appeal case"
-    )
-    def post(self, request, pk: int):
-        return self.run(
-            request,
-            pk,
-            lambda lead, data: case_open_appeal(lead=lead, actor=request.user, argument=data["argument"]),
-        )
 
-
+@transition_schema("concede: rejected → returned (owning marketer)")
 class LeadConcedeApi(LeadTransitionApi):
+    service = staticmethod(services.lead_concede)
+
     @extend_schema_serializer(component_name="LeadConcede")
     class InputSerializer(serializers.Serializer):
-        note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
-
-    @transition_schema(InputSerializer, "concede: rejected → returned (owning marketer)")
-    def post(self, request, pk: int):
-        return self.run(
-            request,
-            pk,
-            lambda lead, data: services.lead_concede(
-                lead=lead, actor=request.user, note=data.get("note", "")
-            ),
-        )
+        note = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTE_MAX_LENGTH)
 
 
+@transition_schema(
+    "return-after-followup: sal → rejected (assigned rep), once the required touches are logged"
+)
 class LeadReturnAfterFollowupApi(LeadTransitionApi):
+    service = staticmethod(services.lead_return_after_followup)
+
     @extend_schema_serializer(component_name="LeadReturnAfterFollowup")
     class InputSerializer(_ReasonInput):
         pass
 
-    @transition_schema(
-        InputSerializer,
-        "return-after-followup: sal → rejected (assigned rep), once the required touches are logged",
-    )
-    def post(self, request, pk: int):
-        return self.run(
-            request,
-            pk,
-            lambda lead, data: services.lead_return_after_followup(
-                lead=lead, actor=request.user, reason=data["reason"], note=data.get("note", "")
-            ),
-        )
 
-
+@transition_schema("qualify-opportunity: sal → sql (assigned rep)")
 class LeadQualifyOpportunityApi(LeadTransitionApi):
+    service = staticmethod(services.lead_qualify_opportunity)
+
     @extend_schema_serializer(component_name="LeadQualifyOpportunity")
     class InputSerializer(serializers.Serializer):
         pass
 
-    @transition_schema(InputSerializer, "qualify-opportunity: sal → sql (assigned rep)")
-    def post(self, request, pk: int):
-        return self.run(
-            request,
-            pk,
-            lambda lead, data: services.lead_qualify_opportunity(lead=lead, actor=request.user),
-        )
 
-
+@transition_schema("close-won: sql → won (assigned rep), with the amount")
 class LeadCloseWonApi(LeadTransitionApi):
+    service = staticmethod(services.lead_close_won)
+
     @extend_schema_serializer(component_name="LeadCloseWon")
     class InputSerializer(serializers.Serializer):
         amount = serializers.DecimalField(
             max_digits=14, decimal_places=2, help_text="The amount won (greater than zero)."
         )
 
-    @transition_schema(InputSerializer, "close-won: sql → won (assigned rep), with the amount")
-    def post(self, request, pk: int):
-        return self.run(
-            request,
-            pk,
-            lambda lead, data: services.lead_close_won(lead=lead, actor=request.user, amount=data["amount"]),
-        )
 
-
+@transition_schema("close-lost: sql → lost (assigned rep), for a reason code")
 class LeadCloseLostApi(LeadTransitionApi):
+    service = staticmethod(services.lead_close_lost)
+
     @extend_schema_serializer(component_name="LeadCloseLost")
     class InputSerializer(_ReasonInput):
         pass
 
-    @transition_schema(InputSerializer, "close-lost: sql → lost (assigned rep), for a reason code")
-    def post(self, request, pk: int):
-        return self.run(
-            request,
-            pk,
-            lambda lead, data: services.lead_close_lost(
-                lead=lead, actor=request.user, reason=data["reason"], note=data.get("note", "")
-            ),
-        )
 
-
+@transition_schema("recycle: returned → mql (marketer); a new delivery to sales")
 class LeadRecycleApi(LeadTransitionApi):
+    service = staticmethod(services.lead_recycle)
+
     @extend_schema_serializer(component_name="LeadRecycle")
     class InputSerializer(_CriteriaInput):
         pass
-
-    @transition_schema(InputSerializer, "recycle: returned → mql (marketer); a new delivery to sales")
-    def post(self, request, pk: int):
-        return self.run(
-            request,
-            pk,
-            lambda lead, data: services.lead_recycle(
-                lead=lead, actor=request.user, criteria=data.get("criteria")
-            ),
-        )
 
 
 # --- POST /leads/{id}/assign/ and /touches/ -------------------------------------------------
 
 
+@transition_schema("Reassign an open lead to another rep (managers); the decision deadline restarts")
 class LeadAssignApi(LeadTransitionApi):
+    service = staticmethod(services.lead_reassign)
+
     @extend_schema_serializer(component_name="LeadAssign")
     class InputSerializer(serializers.Serializer):
         rep = serializers.PrimaryKeyRelatedField(
             queryset=User.objects.all(), help_text="User id of an active sales rep."
         )
-        note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
-
-    @transition_schema(
-        InputSerializer, "Reassign an open lead to another rep (managers); the decision deadline restarts"
-    )
-    def post(self, request, pk: int):
-        return self.run(
-            request,
-            pk,
-            lambda lead, data: services.lead_reassign(
-                lead=lead, actor=request.user, rep=data["rep"], note=data.get("note", "")
-            ),
-        )
+        note = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTE_MAX_LENGTH)
 
 
 class LeadTouchCreateApi(JsonApi):
@@ -612,7 +519,7 @@ class LeadTouchCreateApi(JsonApi):
     class InputSerializer(serializers.Serializer):
         channel = serializers.ChoiceField(choices=TouchChannel.choices)
         outcome = serializers.ChoiceField(choices=TouchOutcome.choices)
-        note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+        note = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTE_MAX_LENGTH)
         occurred_at = serializers.DateTimeField(
             required=False, allow_null=True, help_text="When it happened (default: now); not in the future."
         )

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from django import forms
 
 from leads.models import LeadState, TouchChannel, TouchOutcome
+from leads.services import NOTE_MAX_LENGTH
 
 # Notes are read by people (the marketer, the judges): a few paragraphs at most.
-NOTE_MAX_LENGTH = 2000
 SEARCH_MAX_LENGTH = 100
 
 

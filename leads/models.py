@@ -251,6 +251,11 @@ class RulebookVersion(models.Model):
     def review_due(self, start: datetime) -> datetime:
         return deadline_after_days(start, self.review_days, business_hours_only=self.business_hours_only)
 
+    @property
+    def votes_to_decide(self) -> int:
+        """Agreeing votes that decide a case: a majority of the panel."""
+        return self.panel_size // 2 + 1
+
     def touches_required(self, grade: str) -> int:
         return self.touches_grade_a if grade == "A" else self.touches_grade_b
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 
 from leadcourt.accounts import roles
-from leads.deadlines import WEEKEND, WORKDAY_END, WORKDAY_START, organisation_tz
 from leads.models import (
     Campaign,
     CampaignStatus,
@@ -38,12 +35,18 @@ def lead_allowed_transitions(*, lead: Lead, user) -> list[str]:
     return sorted(t.name for t in lead.get_available_user_state_transitions(user))
 
 
+def sees_every_lead(user) -> bool:
+    """Marketers, managers and administrators see every lead (SPEC §1), and
+    what is about all leads: campaigns, import runs."""
+    return roles.is_superuser(user) or roles.is_marketer(user) or roles.is_manager(user)
+
+
 def leads_visible_to(user) -> QuerySet[Lead]:
     """The leads a user may see (SPEC §1), ready for list pages (no query per row):
     reps their assigned leads; marketers, managers and administrators all;
     judges the leads that have come before them in a case."""
     qs = Lead.objects.select_related("assigned_rep", "marketer", "campaign", "segment")
-    if roles.is_superuser(user) or roles.is_marketer(user) or roles.is_manager(user):
+    if sees_every_lead(user):
         return qs
     filters = Q(pk__in=[])
     if roles.is_sales_rep(user):
@@ -93,35 +96,35 @@ def lead_followup_touch_count(*, lead: Lead) -> int:
     return qs.count()
 
 
-def leads_list(
+def leads_filter(
+    leads: QuerySet[Lead],
     *,
-    user,
     state: str | None = None,
     assigned_rep_id: int | None = None,
     campaign_id: int | None = None,
     source: str | None = None,
     search: str | None = None,
 ) -> QuerySet[Lead]:
-    """The API's lead list: what ``user`` may see, filtered, newest first
-    (one query per page whatever its size: ``leads_visible_to`` joins the
-    related rows it shows)."""
-    qs = leads_visible_to(user)
+    """The lead-list filters (SPEC §9), one place for the API's ``LeadFilter``
+    and the managers' page; an empty value means no filter."""
     if state:
-        qs = qs.filter(state=state)
+        leads = leads.filter(state=state)
     if assigned_rep_id is not None:
-        qs = qs.filter(assigned_rep_id=assigned_rep_id)
+        leads = leads.filter(assigned_rep_id=assigned_rep_id)
     if campaign_id is not None:
-        qs = qs.filter(campaign_id=campaign_id)
+        leads = leads.filter(campaign_id=campaign_id)
     if source:
-        qs = qs.filter(source__iexact=source)
+        leads = leads.filter(source__iexact=source)
     if search:
-        qs = qs.filter(
-            Q(first_name__icontains=search)
-            | Q(last_name__icontains=search)
-            | Q(email__icontains=search)
-            | Q(company__icontains=search)
-            | Q(external_id__icontains=search)
-        )
+        leads = leads.filter(lead_text_matches(search))
+    return leads
+
+
+def leads_list(*, user, **filters) -> QuerySet[Lead]:
+    """What ``user`` may see, filtered (``leads_filter``), newest first (one
+    query per page whatever its size: ``leads_visible_to`` joins the related
+    rows it shows)."""
+    qs = leads_filter(leads_visible_to(user), **filters)
     return qs.order_by("-created_at", "-pk")
 
 
@@ -163,14 +166,19 @@ def marketer_leads(
         qs = qs.filter(criteria_count__gte=min_criteria)
     # A handful of words is plenty for a name search; more only costs time.
     for word in search.split()[:5]:
-        qs = qs.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(company__icontains=word)
-            | Q(email__icontains=word)
-            | Q(external_id__icontains=word)
-        )
+        qs = qs.filter(lead_text_matches(word))
     return qs.order_by("-created_at", "-pk")
+
+
+def lead_text_matches(text: str) -> Q:
+    """Leads whose name, company, email or external id contains ``text``."""
+    return (
+        Q(first_name__icontains=text)
+        | Q(last_name__icontains=text)
+        | Q(company__icontains=text)
+        | Q(email__icontains=text)
+        | Q(external_id__icontains=text)
+    )
 
 
 def lead_state_counts(leads: QuerySet[Lead]) -> dict[str, int]:
@@ -179,31 +187,10 @@ def lead_state_counts(leads: QuerySet[Lead]) -> dict[str, int]:
     return dict(rows)
 
 
-def working_time_between(start: datetime, end: datetime) -> timedelta:
-    """Working time (Mon–Fri 09:00–17:00, organisation time) from ``start`` to
-    ``end``: the inverse of ``deadlines.add_working_time``, used to say how
-    much of a working-time window is left. Zero when ``end`` is not after ``start``."""
-    total = timedelta(0)
-    if end <= start:
-        return total
-    tz = organisation_tz()
-    start, end = start.astimezone(tz), end.astimezone(tz)
-    day = start.date()
-    while day <= end.date():
-        if day.weekday() not in WEEKEND:
-            opening = datetime.combine(day, WORKDAY_START, tzinfo=tz)
-            closing = datetime.combine(day, WORKDAY_END, tzinfo=tz)
-            overlap = min(closing, end) - max(opening, start)
-            if overlap > timedelta(0):
-                total += overlap
-        day += timedelta(days=1)
-    return total
-
-
 def campaigns_visible_to(user) -> QuerySet[Campaign]:
     """Campaigns and their forecasts: marketers (who manage them), managers
     (who watch ROI) and administrators; nobody else."""
-    if roles.is_superuser(user) or roles.is_marketer(user) or roles.is_manager(user):
+    if sees_every_lead(user):
         return Campaign.objects.all()
     return Campaign.objects.none()
 

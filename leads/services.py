@@ -155,13 +155,24 @@ def lead_transition(*, lead: Lead, actor, name: str) -> Iterator[TransitionStep]
 # --- input helpers ------------------------------------------------------------
 
 
+# Free-text notes and reasons, in every interface (pages, API, admin, import).
+NOTE_MAX_LENGTH = 2000
+
+
+def _note_clean(note: str | None, *, field: str = "note") -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise InvalidInput({field: f"At most {NOTE_MAX_LENGTH} characters."})
+    return note
+
+
 def _reason_resolve(code: str | None, note: str, *, field_name: str = "reason") -> ReasonCode:
     if not code:
         raise InvalidInput({field_name: "A reason code is required."})
     reason = ReasonCode.objects.filter(pk=code, is_active=True).first()
     if reason is None:
         raise InvalidInput({field_name: f"Unknown reason code '{code}'."})
-    if reason.requires_note and not (note or "").strip():
+    if reason.requires_note and not _note_clean(note):
         raise InvalidInput({"note": f"A note is required with the reason '{reason.label}'."})
     return reason
 
@@ -217,6 +228,17 @@ class LeadIntake:
     external_id: str | None
     values: dict[str, str]
     criteria_mask: int
+
+
+def lead_owner_for_intake(*, actor, marketer=None):
+    """The owning marketer of a new lead: the one named, who must be an active
+    marketer, else the creating user when a marketer (an admin's or the system's
+    leads start without an owner; the first marketer to qualify takes them)."""
+    if marketer is None:
+        return actor if roles.is_marketer(actor) else None
+    if not roles.active_users_with_role(roles.MARKETER).filter(pk=marketer.pk).exists():
+        raise InvalidInput({"marketer": "Choose an active marketer."})
+    return marketer
 
 
 def lead_intake_clean(
@@ -297,14 +319,13 @@ def lead_create(
     lead_ensure_may_create(actor)
     intake = lead_intake_clean(external_id=external_id, criteria=criteria, **fields)
     external_id, values, mask = intake.external_id, intake.values, intake.criteria_mask
+    marketer = lead_owner_for_intake(actor=actor, marketer=marketer)
 
     if external_id:
         existing = Lead.objects.filter(external_id=external_id).first()
         if existing is not None:
             return existing, False
 
-    if marketer is None and roles.is_marketer(actor):
-        marketer = actor
     try:
         with transaction.atomic():
             duplicate_of = lead_first_by_email([values["email"]]).get(values["email"].lower())
@@ -362,7 +383,7 @@ def lead_qualify(*, lead: Lead, actor, criteria: Iterable[str] | None = None) ->
 def lead_disqualify(*, lead: Lead, actor, reason: str) -> Lead:
     """inquiry → disqualified, with a stated reason."""
     with lead_transition(lead=lead, actor=actor, name="disqualify") as step:
-        reason = (reason or "").strip()
+        reason = _note_clean(reason, field="reason")
         if not reason:
             raise InvalidInput({"reason": "Say why the lead is disqualified."})
         step.lead.disqualify(reason=reason, at=step.now)
@@ -374,7 +395,7 @@ def lead_concede(*, lead: Lead, actor, note: str = "") -> Lead:
     """rejected → returned: the owning marketer accepts sales' cause."""
     with lead_transition(lead=lead, actor=actor, name="concede") as step:
         step.lead.concede(at=step.now)
-        step.record(note=(note or "").strip())
+        step.record(note=_note_clean(note))
     return step.lead
 
 
@@ -426,11 +447,11 @@ def lead_reject(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
         reason_code = _reason_resolve(reason, note)
         step.lead.reject(
             reason=reason_code,
-            note=(note or "").strip(),
+            note=_note_clean(note),
             at=step.now,
             appeal_due_at=step.rulebook.appeal_due(step.now),
         )
-        step.record(reason=reason_code, note=(note or "").strip())
+        step.record(reason=reason_code, note=_note_clean(note))
         _audit_if_all_rejections_reviewed(step)
         notify.lead_rejected(lead=step.lead, event=step.event, actor=actor)
     return step.lead
@@ -453,11 +474,11 @@ def lead_return_after_followup(*, lead: Lead, actor, reason: str, note: str = ""
             )
         step.lead.return_after_followup(
             reason=reason_code,
-            note=(note or "").strip(),
+            note=_note_clean(note),
             at=step.now,
             appeal_due_at=step.rulebook.appeal_due(step.now),
         )
-        step.record(reason=reason_code, note=(note or "").strip(), data={"touches": done, "grade": grade})
+        step.record(reason=reason_code, note=_note_clean(note), data={"touches": done, "grade": grade})
         _audit_if_all_rejections_reviewed(step)
         notify.lead_rejected(lead=step.lead, event=step.event, actor=actor)
     return step.lead
@@ -492,7 +513,7 @@ def lead_close_lost(*, lead: Lead, actor, reason: str, note: str = "") -> Lead:
     with lead_transition(lead=lead, actor=actor, name="close_lost") as step:
         reason_code = _reason_resolve(reason, note)
         step.lead.close_lost(reason=reason_code, at=step.now)
-        step.record(reason=reason_code, note=(note or "").strip())
+        step.record(reason=reason_code, note=_note_clean(note))
     return step.lead
 
 
@@ -549,7 +570,7 @@ def lead_reassign(*, lead: Lead, actor, rep, note: str = "") -> Lead:
             actor=actor,
             rulebook=rulebook,
             occurred_at=now,
-            note=(note or "").strip(),
+            note=_note_clean(note),
             data={"from_rep": previous, "to_rep": rep.pk},
         )
         notify.lead_assigned(lead=locked, event=event, actor=actor)
@@ -594,7 +615,7 @@ def lead_touch_log(
             actor=actor,
             channel=channel,
             outcome=outcome,
-            note=(note or "").strip(),
+            note=_note_clean(note),
             occurred_at=when,
         )
 
@@ -617,6 +638,15 @@ RULE_FIELDS = (
     "business_hours_only",
     "panel_size",
 )
+
+
+def rulebook_version_check(version: RulebookVersion) -> None:
+    """The rules across a version's fields, per field (``InvalidInput``). The
+    admin form runs it too, to show the error beside the field; a rule whose
+    fields are missing (already refused on their own) is not checked."""
+    mql, grade_a = version.mql_min_criteria, version.grade_a_min_criteria
+    if mql is not None and grade_a is not None and grade_a < mql:
+        raise InvalidInput({"grade_a_min_criteria": "Grade A cannot need fewer criteria than qualification."})
 
 
 def rulebook_version_create(*, actor, change_note: str = "", **changes) -> RulebookVersion:
@@ -644,10 +674,7 @@ def rulebook_version_create(*, actor, change_note: str = "", **changes) -> Ruleb
             raise InvalidInput(exc.message_dict) from None
         # Before full_clean: its check of the database constraint would
         # otherwise answer first, naming the constraint instead of the rule.
-        if version.grade_a_min_criteria < version.mql_min_criteria:
-            raise InvalidInput(
-                {"grade_a_min_criteria": "Grade A cannot need fewer criteria than qualification."}
-            )
+        rulebook_version_check(version)
         try:
             version.full_clean(exclude=["author"])
         except ValidationError as exc:

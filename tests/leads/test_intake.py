@@ -155,3 +155,11 @@ def test_a_marketer_may_create_a_lead_owned_by_a_colleague(marketer, other_marke
     lead, _ = create(marketer, marketer=other_marketer)
 
     assert lead.marketer == other_marketer
+
+
+def test_the_named_owner_must_be_an_active_marketer(marketer, rep):
+    with pytest.raises(InvalidInput) as refused:
+        services.lead_create(actor=marketer, marketer=rep, email="x@example.com")
+
+    assert "marketer" in refused.value.errors
+    assert not Lead.objects.exists()

@@ -217,6 +217,17 @@ def test_reject_refuses_a_missing_or_unknown_reason_or_other_without_a_note(
     assert set(exc.value.errors) == {field}
 
 
+def test_a_note_longer_than_the_limit_is_refused_whichever_interface_sends_it(marketer, rep):
+    lead = mql(marketer, rep)
+
+    with nothing_written(lead), pytest.raises(InvalidInput, match="At most 2000 characters") as exc:
+        services.lead_reject(
+            lead=lead, actor=rep, reason="no_budget", note="n" * (services.NOTE_MAX_LENGTH + 1)
+        )
+
+    assert set(exc.value.errors) == {"note"}
+
+
 def test_reject_refuses_a_reason_code_an_admin_retired(marketer, rep):
     ReasonCode.objects.filter(pk="no_need").update(is_active=False)
     lead = mql(marketer, rep)
