@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from leadcourt.admin_readonly import ReadOnlyAdminMixin
 from leadcourt.notifications.models import OPTIONAL_KINDS, Notification, NotificationOptOut
-from leads.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "kind", "recipient", "status", "sent_at", "subject")
+    # claimed_at shows a row stuck in "sending": a claim more than a few
+    # minutes old was left by a worker that died mid-send (the hourly
+    # escalation job queues it again).
+    list_display = ("created_at", "kind", "recipient", "status", "claimed_at", "sent_at", "subject")
     list_filter = ("kind", "status")
     search_fields = ("recipient__username", "recipient__email", "key", "subject")
     date_hierarchy = "created_at"

@@ -5,8 +5,9 @@ A notification row is written in the same transaction as the change it is
 about (the lead assigned, the case opened, …) and mailed by a Celery task
 after commit. The row is the idempotency key: ``(recipient, key)`` is unique,
 so the same reminder or escalation is recorded once, whichever worker or
-retry tries again; delivery claims the pending row under a lock, so it is
-mailed once too.
+retry tries again; delivery claims the pending row with a compare-and-set
+update (``pending`` → ``sending``) and mails it outside any transaction, so it
+is mailed once too, and no row lock is held while the mail server talks.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ def notification_kinds_for(user) -> list[NotificationKind]:
 
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    # Claimed by one delivery worker, which is mailing it now. A claim older
+    # than the delivery timeout belongs to a worker that died mid-send and may
+    # be taken over (see services.notification_deliver).
+    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     SKIPPED = "skipped", "Skipped"
 
@@ -85,6 +90,11 @@ class Notification(models.Model):
         max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a delivery worker last claimed the row. While the row is
+    # ``sending`` it is also that worker's claim: marking the row sent only
+    # succeeds where it still holds the value the worker wrote, so a worker
+    # whose stale claim was taken over cannot overwrite the new one.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     subject = models.CharField(max_length=300, blank=True, help_text="The subject line as sent.")
     skip_reason = models.CharField(max_length=200, blank=True)
@@ -96,6 +106,12 @@ class Notification(models.Model):
             models.CheckConstraint(
                 name="notification_status_valid", condition=Q(status__in=NotificationStatus.values)
             ),
+            # A claim without a time could never go stale: if its worker died
+            # the row would stay "sending" for ever, never mailed.
+            models.CheckConstraint(
+                name="notification_sending_has_claim",
+                condition=~Q(status=NotificationStatus.SENDING) | Q(claimed_at__isnull=False),
+            ),
         ]
         indexes = [
             # Re-queueing what was never delivered: WHERE status = 'pending' AND created_at < ?
@@ -103,6 +119,13 @@ class Notification(models.Model):
                 fields=["created_at"],
                 name="notification_pending_idx",
                 condition=Q(status=NotificationStatus.PENDING),
+            ),
+            # Re-queueing claims abandoned by a dead worker:
+            # WHERE status = 'sending' AND claimed_at < ?  (a handful of rows at any time)
+            models.Index(
+                fields=["claimed_at"],
+                name="notification_sending_idx",
+                condition=Q(status=NotificationStatus.SENDING),
             ),
         ]
 

@@ -6,7 +6,9 @@ pending row per recipient; after commit a Celery task delivers the rows
 (``notification_deliver``). If the transaction rolls back, nothing was
 recorded and nothing is sent. If the broker is down at commit, the rows stay
 pending and ``notifications_requeue_stale`` (run by the hourly escalation
-job) queues them again.
+job) queues them again; so too the rows a worker claimed and died holding.
+Delivery itself holds no transaction and no lock while it mails (healthchecks'
+``sendalerts``: claim with a compare-and-set ``UPDATE``, work, mark done).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +46,11 @@ DELIVERY_CHUNK = 100
 # A pending row older than this was not delivered by the task queued at
 # commit (broker down, task lost): queue it again.
 STALE_AFTER = timedelta(minutes=15)
+# A claim this old belongs to a worker that died between claiming a row and
+# marking it sent: another worker may take it over. Far longer than a send
+# takes (the SMTP timeout, retries included), so that a live worker's claim is
+# never taken, which would mail the recipient twice.
+CLAIM_TIMEOUT = timedelta(minutes=10)
 
 _muted: ContextVar[bool] = ContextVar("leadcourt_notifications_muted", default=False)
 
@@ -151,10 +159,16 @@ def notifications_deliver_after_commit(ids: list[int]) -> None:
 
 
 def notifications_requeue_stale() -> int:
-    """Queue again the pending rows whose delivery task never ran."""
+    """Queue again the pending rows whose delivery task never ran, and the
+    rows whose claim a dead worker abandoned mid-send (``sending`` past
+    ``CLAIM_TIMEOUT``: the task may have been acknowledged, or its redelivery
+    found the claim still fresh). Delivery claims each row again, so a row
+    queued twice is still mailed once."""
+    now = timezone.now()
     ids = list(
         Notification.objects.filter(
-            status=NotificationStatus.PENDING, created_at__lt=timezone.now() - STALE_AFTER
+            Q(status=NotificationStatus.PENDING, created_at__lt=now - STALE_AFTER)
+            | Q(status=NotificationStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
         )
         .order_by("created_at")
         .values_list("pk", flat=True)[:10_000]
@@ -201,53 +215,126 @@ def _render(notification: Notification) -> tuple[str, str]:
     return subject, body
 
 
+def _claim(notification_id: int) -> QuerySet[Notification] | None:
+    """Claim one notification for this worker: ``pending`` → ``sending``.
+
+    One compare-and-set ``UPDATE``, committed at once (autocommit): no
+    transaction stays open and no row lock is held after it returns. Of two
+    workers racing for the same row, PostgreSQL makes the second wait for the
+    first's update, re-checks the condition on the new row and matches
+    nothing, so exactly one claims it. A ``sending`` row whose claim is older
+    than ``CLAIM_TIMEOUT`` was left by a worker that died mid-send and is
+    claimable again; a fresher one is being mailed by someone else and is not.
+
+    Returns the queryset that stands for this worker's claim (the row while
+    it is still ``sending`` with the ``claimed_at`` written here), or None if
+    the claim was not won.
+    """
+    now = timezone.now()
+    claimed = Notification.objects.filter(
+        Q(status=NotificationStatus.PENDING)
+        | Q(status=NotificationStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT),
+        pk=notification_id,
+    ).update(status=NotificationStatus.SENDING, claimed_at=now)
+    if not claimed:
+        return None
+    return Notification.objects.filter(pk=notification_id, status=NotificationStatus.SENDING, claimed_at=now)
+
+
+def _release(claim: QuerySet[Notification], notification_id: int) -> None:
+    """Hand a claim back (``sending`` → ``pending``) so that the task's retry,
+    or the next re-queue, can claim it at once instead of after the timeout.
+
+    Best effort: it runs while another exception is on its way out, and if
+    the database is what failed, the claim simply goes stale and is taken
+    over after ``CLAIM_TIMEOUT``.
+    """
+    try:
+        claim.update(status=NotificationStatus.PENDING, claimed_at=None)
+    except Exception:
+        logger.exception("could not release the claim on notification %s", notification_id)
+
+
+def _skip_reason(notification: Notification) -> str:
+    """Why this notification must not be mailed after all ("" if it must)."""
+    recipient = notification.recipient
+    if not recipient.is_active:
+        return "recipient is inactive"
+    if not recipient.email:
+        return "recipient has no email address"
+    if (
+        notification.kind not in ESSENTIAL_KINDS
+        and NotificationOptOut.objects.filter(user=recipient, kind=notification.kind).exists()
+    ):
+        # Turned off after the row was recorded.
+        return "recipient turned this kind off"
+    return ""
+
+
 def notification_deliver(*, notification_id: int) -> str:
     """Mail one pending notification; return what happened.
 
-    Claims the row with ``FOR UPDATE SKIP LOCKED``: a second worker holding
-    the same id finds it locked or already sent and does nothing. The row is
-    marked sent in the same transaction as the claim, so a crash before the
-    commit leaves it pending for a retry (at least once, never twice after a
-    successful commit). Mail errors propagate so that the task retries.
+    Call with no transaction open (a Celery task, or an on-commit callback):
+    the point is that nothing is held while the mail server is talked to.
+    A transaction around an SMTP conversation keeps a database connection
+    idle in transaction and the row locked for as long as the mail server
+    takes (seconds, or a timeout's worth), and a commit that fails after the
+    mail went out would leave a sent mail recorded as pending.
+
+    So delivery is three short steps, each its own autocommitted statement
+    and none holding a lock across the next:
+
+    1. claim the row with a compare-and-set update (``_claim``): of two
+       workers with the same id exactly one wins, the other returns
+       "nothing to do";
+    2. check the recipient and render, then send, with no transaction open.
+       A failure releases the claim (back to ``pending``) and propagates, so
+       that the task's autoretry tries again;
+    3. mark it ``sent`` with a second compare-and-set update that only
+       matches while this worker still holds its claim.
+
+    At least once, never twice after a successful mark: a worker that dies
+    between sending and marking leaves the row ``sending``; once the claim is
+    older than ``CLAIM_TIMEOUT`` another worker (``notifications_requeue_stale``
+    queues it again) claims it and mails it a second time. A marked row is
+    never claimed again.
     """
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "lead", "case")
-            .filter(pk=notification_id, status=NotificationStatus.PENDING)
-            .first()
-        )
+    claim = _claim(notification_id)
+    if claim is None:
+        return "nothing to do"
+    try:
+        notification = claim.select_related("recipient", "lead", "case").first()
         if notification is None:
+            # Deleted (with its recipient, lead or case) since the claim.
             return "nothing to do"
-        recipient = notification.recipient
-        reason = ""
-        if not recipient.is_active:
-            reason = "recipient is inactive"
-        elif not recipient.email:
-            reason = "recipient has no email address"
-        elif (
-            notification.kind not in ESSENTIAL_KINDS
-            and NotificationOptOut.objects.filter(user=recipient, kind=notification.kind).exists()
-        ):
-            # Turned off after the row was recorded.
-            reason = "recipient turned this kind off"
+        reason = _skip_reason(notification)
         if reason:
-            notification.status = NotificationStatus.SKIPPED
-            notification.skip_reason = reason
-            notification.save(update_fields=["status", "skip_reason"])
+            claim.update(status=NotificationStatus.SKIPPED, skip_reason=reason)
             return f"skipped: {reason}"
         subject, body = _render(notification)
         EmailMessage(
             subject=subject,
             body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[recipient.email],
+            to=[notification.recipient.email],
             headers={"X-LeadCourt-Notification": notification.kind},
         ).send(fail_silently=False)
-        notification.status = NotificationStatus.SENT
-        notification.sent_at = timezone.now()
-        notification.subject = subject
-        notification.save(update_fields=["status", "sent_at", "subject"])
+    except BaseException:
+        # As far as this worker knows nothing went out (a server that took the
+        # message and then dropped the connection gets it again: at least
+        # once). Also on a worker's shutdown (SystemExit) or a task time
+        # limit: the row goes back to pending rather than waiting out the
+        # timeout.
+        _release(claim, notification_id)
+        raise
+    # Not released on failure from here on: the mail went out, and a row left
+    # "sending" is mailed again only after the timeout, not at once.
+    marked = claim.update(status=NotificationStatus.SENT, sent_at=timezone.now(), subject=subject)
+    if not marked:
+        # This worker was so slow that its claim went stale and another
+        # worker took the row over; that one records its own delivery.
+        logger.warning("notification %s was sent, but its claim had been taken over", notification_id)
+        return "sent; claim taken over"
     return "sent"
 
 

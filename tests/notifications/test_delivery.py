@@ -1,15 +1,18 @@
 """Email notifications (SPEC §8): who is told what, only after the change
-commits, at most once, and never a kind the recipient turned off."""
+commits, once (at least once if a worker dies mid-send), and never a kind
+the recipient turned off."""
 
 from __future__ import annotations
 
 import io
 import smtplib
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from leadcourt.accounts import roles
 from leadcourt.accounts.models import Department
@@ -21,10 +24,12 @@ from leadcourt.notifications.models import (
     NotificationStatus,
 )
 from leadcourt.notifications.services import (
+    CLAIM_TIMEOUT,
     notification_deliver,
     notification_kinds_enabled,
     notification_preferences_set,
     notifications_muted,
+    notifications_requeue_stale,
 )
 from leads import services
 from leads.services import rulebook_version_create
@@ -33,6 +38,8 @@ from tests.adjudication.builders import appeal_case, verdict
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
+
+CLAIM_TIMEOUT_MINUTES = CLAIM_TIMEOUT // timedelta(minutes=1)
 
 
 def mails_to(mailoutbox, user) -> list:
@@ -228,6 +235,144 @@ def test_a_mail_server_failure_leaves_the_notification_pending_for_a_retry(clock
 
     assert notification_deliver(notification_id=notification.pk) == "sent"
     assert len(mailoutbox) == 1
+
+
+def test_a_send_that_fails_hands_the_claim_back_and_the_task_retry_mails_it_once(
+    clock, marketer, rep, while_sending, mailoutbox
+):
+    from leadcourt.notifications.tasks import notification_deliver as deliver_task
+
+    factories.mql(marketer, rep)
+    notification = Notification.objects.get()
+    during_sends = []
+
+    def fail_the_first_time() -> None:
+        during_sends.append(Notification.objects.values_list("status", flat=True).get(pk=notification.pk))
+        if len(during_sends) == 1:
+            raise smtplib.SMTPServerDisconnected("gone")
+
+    while_sending(fail_the_first_time)
+
+    # In-process, as a worker would run it: apply() without propagating the
+    # first error performs the task's autoretry (OSError) too, at once.
+    assert deliver_task.apply(args=[[notification.pk]], throw=False).get() == {"sent": 1}
+
+    assert during_sends == [NotificationStatus.SENDING, NotificationStatus.SENDING]  # claimed each time
+    assert len(mailoutbox) == 1
+    notification.refresh_from_db()
+    assert (notification.status, notification.subject) == (
+        NotificationStatus.SENT,
+        "New lead for you: Ada Lovelace",
+    )
+
+
+def test_a_failed_send_leaves_the_notification_pending_and_unclaimed(
+    clock, marketer, rep, while_sending, mailoutbox
+):
+    factories.mql(marketer, rep)
+    notification = Notification.objects.get()
+    while_sending(mock.Mock(side_effect=smtplib.SMTPRecipientsRefused({})))
+
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        notification_deliver(notification_id=notification.pk)
+
+    notification.refresh_from_db()
+    assert (notification.status, notification.claimed_at, mailoutbox) == (
+        NotificationStatus.PENDING,
+        None,
+        [],
+    )
+    while_sending(None)
+    assert notification_deliver(notification_id=notification.pk) == "sent"
+    assert len(mailoutbox) == 1
+
+
+def claimed_by_a_worker_that_died(notification: Notification) -> None:
+    """What a worker leaves behind when it is killed mid-send: the claim,
+    never released, never marked sent."""
+    Notification.objects.filter(pk=notification.pk).update(
+        status=NotificationStatus.SENDING, claimed_at=timezone.now()
+    )
+
+
+def test_a_claim_abandoned_past_the_timeout_is_taken_over_and_mailed(clock, marketer, rep, mailoutbox):
+    factories.mql(marketer, rep)
+    notification = Notification.objects.get()
+    claimed_by_a_worker_that_died(notification)
+    clock.advance(minutes=CLAIM_TIMEOUT_MINUTES + 1)
+
+    assert notification_deliver(notification_id=notification.pk) == "sent"
+
+    assert len(mailoutbox) == 1
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    assert notification.claimed_at == notification.sent_at == clock.now()  # the new claim
+
+
+def test_a_fresh_claim_held_by_another_worker_is_not_taken(clock, marketer, rep, mailoutbox):
+    factories.mql(marketer, rep)
+    notification = Notification.objects.get()
+    claimed_by_a_worker_that_died(notification)  # or one still sending: too early to tell
+    claimed_at = clock.now()
+    clock.advance(minutes=CLAIM_TIMEOUT_MINUTES - 1)
+
+    assert notification_deliver(notification_id=notification.pk) == "nothing to do"
+
+    assert mailoutbox == []
+    notification.refresh_from_db()
+    assert (notification.status, notification.claimed_at) == (NotificationStatus.SENDING, claimed_at)
+
+
+def test_the_stale_requeue_takes_abandoned_claims_but_not_fresh_ones(
+    clock, marketer, rep, celery_eager, mailoutbox, django_capture_on_commit_callbacks
+):
+    abandoned = Notification.objects.get(lead=factories.mql(marketer, rep))
+    claimed_by_a_worker_that_died(abandoned)
+    clock.advance(minutes=CLAIM_TIMEOUT_MINUTES - 1)
+    in_flight = Notification.objects.get(lead=factories.mql(marketer, rep))
+    claimed_by_a_worker_that_died(in_flight)
+    clock.advance(minutes=2)  # the first claim is now past the timeout, the second is not
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications_requeue_stale() == 1
+
+    abandoned.refresh_from_db()
+    in_flight.refresh_from_db()
+    assert (abandoned.status, in_flight.status) == (NotificationStatus.SENT, NotificationStatus.SENDING)
+    assert len(mailoutbox) == 1
+
+
+def test_a_worker_whose_claim_was_taken_over_does_not_mark_the_new_claim_sent(
+    clock, marketer, rep, while_sending, mailoutbox
+):
+    # At least once: a worker so slow that its claim went stale may mail the
+    # same notification as the one that took it over. It must not record
+    # that other worker's delivery as its own.
+    factories.mql(marketer, rep)
+    notification = Notification.objects.get()
+
+    def taken_over_while_this_worker_sends() -> None:
+        clock.advance(minutes=CLAIM_TIMEOUT_MINUTES + 1)
+        Notification.objects.filter(pk=notification.pk).update(claimed_at=timezone.now())
+
+    while_sending(taken_over_while_this_worker_sends)
+
+    assert notification_deliver(notification_id=notification.pk) == "sent; claim taken over"
+
+    notification.refresh_from_db()
+    assert (notification.status, notification.claimed_at, notification.sent_at) == (
+        NotificationStatus.SENDING,
+        clock.now(),
+        None,
+    )
+    assert len(mailoutbox) == 1
+
+
+def test_the_database_refuses_a_sending_row_without_a_claim_time(clock, marketer, rep):
+    factories.mql(marketer, rep)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.update(status=NotificationStatus.SENDING, claimed_at=None)
 
 
 def test_a_deleted_notification_is_passed_over_quietly(celery_eager):
