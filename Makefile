@@ -72,6 +72,8 @@ test: $(DEV_STAMP)
 	@DB_NAME=$(DB_NAME) DB_USER=leadcourt DB_PASSWORD=leadcourt PYTHON=$(BIN)/python bash scripts/ensure-services.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@echo "lint-imports (the arrows between apps: pyproject.toml [tool.importlinter])"
+	$(BIN)/lint-imports
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	@echo "DEBUG=false SECRET_KEY=<random> ALLOWED_HOSTS=leadcourt.example.com manage.py check --deploy --fail-level WARNING"
 	@SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
@@ -97,6 +99,7 @@ bench: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .

@@ -10,7 +10,10 @@ from __future__ import annotations
 from django.contrib import admin
 
 from adjudication.models import Case, Statement, Vote
-from leads.admin import ReadOnlyAdminMixin
+from adjudication.services import lead_concede
+from leadcourt.admin_readonly import ReadOnlyAdminMixin
+from leads.admin.actions import admin_run_lead_service
+from leads.admin.leads import LeadAdmin
 
 
 class StatementInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -71,3 +74,16 @@ class VoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("rationale", "judge__username", "judge__last_name")
     list_select_related = ("case", "case__lead", "judge")
     ordering = ("-cast_at", "-pk")
+
+
+# --- the court's action on leads -------------------------------------------------------
+
+
+@admin.action(description="Concede the rejection (rejected → returned)", permissions=["change"])
+def concede(modeladmin, request, queryset):
+    admin_run_lead_service(modeladmin, request, queryset, lead_concede, "Conceded")
+
+
+# Conceding is the court's move (the other way out of the appeal window), so
+# the court adds it to the leads admin; leads imports nothing of the court.
+LeadAdmin.actions = (*LeadAdmin.actions, concede)

@@ -3,15 +3,14 @@ cases and the monthly sample. See ``leads/jobs.py`` for the shared shape."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-
+from adjudication import notify
 from adjudication.models import Case, CaseStatus
 from adjudication.sampling import previous_month
 from adjudication.services import monthly_sample_open_cases
+from leadcourt import clock
 from leadcourt.accounts import roles
 from leadcourt.jobs.batches import for_each_locked_batch
 from leadcourt.jobs.report import JobReport, plural
-from leadcourt.notifications import events as notify
 from leadcourt.notifications.services import notifications_requeue_stale
 from leads.history import lead_event_new
 from leads.models import Lead, LeadEvent, ReviewMode
@@ -70,7 +69,7 @@ def escalate_cases() -> JobReport:
     """Escalate open cases past their review deadline: notify every judge and
     manager, once per case, and record it in the lead's history. Also
     re-queues notifications whose delivery task never ran (broker outage)."""
-    now = timezone.now()
+    now = clock.now()
     system = roles.system_actor()
     rulebook = rulebook_current()
     escalated = notified = 0
@@ -119,7 +118,7 @@ def monthly_sample() -> JobReport:
             ),
             counts={"eligible": 0, "picked": 0, "cases_opened": 0, "skipped": 0},
         )
-    month = previous_month(timezone.localdate())
+    month = previous_month(clock.today())
     result = monthly_sample_open_cases(month=month, actor=roles.system_actor())
     opened = len(result.opened)
     summary = (

@@ -131,6 +131,10 @@ class Case(models.Model):
         return f"Case #{self.pk} ({self.get_kind_display()}) — {self.lead}"
 
 
+# The longest statement (or appeal argument) a party may file.
+STATEMENT_MAX_LENGTH = 10_000
+
+
 class Statement(models.Model):
     """A party's written argument or answer; parties may add more until the verdict."""
 

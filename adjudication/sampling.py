@@ -19,10 +19,10 @@ import random
 from datetime import date, datetime
 
 from django.db.models import Min
-from django.utils import timezone
 
 from adjudication.models import Case, CaseKind
-from leads.deadlines import organisation_tz
+from leadcourt import clock
+from leadcourt.clock import organisation_tz
 from leads.models import LeadEvent
 
 REJECTION_TRANSITIONS = ("reject", "return_after_followup")
@@ -56,7 +56,7 @@ def rejections_eligible_for_sample(*, month: date, cutoff: datetime | None = Non
     every rerun, even if marketing appeals something in between.
     """
     start, end = month_bounds(month)
-    cutoff = cutoff or timezone.now()
+    cutoff = cutoff or clock.now()
     reviewed = (
         Case.objects.filter(
             kind__in=[CaseKind.APPEAL, CaseKind.AUDIT], opened_at__gte=start, opened_at__lte=cutoff
@@ -78,7 +78,7 @@ def rejections_eligible_for_sample(*, month: date, cutoff: datetime | None = Non
 def sample_cutoff(*, month: date) -> datetime:
     """When ``month`` was first sampled, or now if it has not been yet."""
     first_run = Case.objects.filter(sample_month=month).aggregate(first=Min("opened_at"))["first"]
-    return first_run or timezone.now()
+    return first_run or clock.now()
 
 
 def sample_size(*, eligible: int, percent: int) -> int:

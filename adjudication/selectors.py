@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from django.db.models import Case as SQLCase
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.utils import timezone
 
 from adjudication.models import Case, CaseStatus, Statement, Vote
+from leadcourt import clock
 from leadcourt.accounts import roles
-from leadcourt.accounts.models import Department
+from leadcourt.accounts.models import NON_INDEPENDENT_DEPARTMENTS
 from leads.models import Lead, LeadState, RulebookVersion
 from leads.selectors import rulebook_current
-
-NON_INDEPENDENT_DEPARTMENTS = (Department.SALES, Department.MARKETING)
 
 
 def case_party_ids(case: Case, lead: Lead | None = None) -> set[int]:
@@ -49,7 +47,7 @@ def case_recusal_reason(
 
 def _with_queue_annotations(qs: QuerySet[Case], *, judge=None) -> QuerySet[Case]:
     """Touch count, distinct channels, overdue flag and votes, without a query per row."""
-    now = timezone.now()
+    now = clock.now()
     qs = qs.select_related("lead", "lead__campaign", "lead__rejection_reason", "rep", "marketer").annotate(
         touch_count=Count("lead__touches", distinct=True),
         channel_count=Count("lead__touches__channel", distinct=True),

@@ -14,23 +14,22 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from adjudication import selectors
 from adjudication.forms import AppealForm, StatementForm, VerdictForm
 from adjudication.models import CaseKind, CaseStatus
-from adjudication.services import case_open_appeal, case_statement_add, case_verdict_render
+from adjudication.services import case_open_appeal, case_statement_add, case_verdict_render, lead_concede
+from leadcourt import clock
 from leadcourt.accounts import roles
 from leadcourt.errors import ApplicationError
 from leadcourt.form_errors import form_add_service_error
+from leadcourt.htmx import htmx_with_messages
 from leads.criteria import Criterion
 from leads.deadlines import WORKING_HOURS_PER_DAY, working_time_between
 from leads.models import Lead, LeadState, RulebookVersion
 from leads.rulebook_display import rulebook_rules
 from leads.selectors import lead_allowed_transitions, lead_get_visible, lead_touches, rulebook_current
-from leads.services import lead_concede
-from leads.views import htmx_with_messages
 
 PAGE_SIZE = 25
 
@@ -228,7 +227,7 @@ def _rejected_card(
         {
             "lead": fresh,
             "form": form or _appeal_form(lead),
-            "window": _appeal_window(fresh, rulebook=rulebook_current(), now=timezone.now()),
+            "window": _appeal_window(fresh, rulebook=rulebook_current(), now=clock.now()),
             "outcome": outcome,
             "case": case,
             "error": error,
@@ -249,7 +248,7 @@ def rejected_leads_page(request, *, forms_by_lead=None, status=200):
         raise PermissionDenied("Only marketers have rejected leads to appeal.")
     leads = selectors.marketer_rejected_leads(marketer=request.user)
     page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
-    rulebook, now = rulebook_current(), timezone.now()
+    rulebook, now = rulebook_current(), clock.now()
     forms_by_lead = forms_by_lead or {}
     rows = [
         {

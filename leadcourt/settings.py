@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "leads",
     "adjudication",
     "metrics",
+    "demo",
     "leadcourt.notifications",
     "leadcourt.jobs",
 ]

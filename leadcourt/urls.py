@@ -10,7 +10,7 @@ urlpatterns = [
     path("notifications/", include("leadcourt.notifications.urls")),
     path("", include("adjudication.urls")),
     path("", include("metrics.urls")),
-    path("", include("leads.marketing_urls")),
+    path("", include("leads.campaigns.urls")),
     path("", include("leads.imports.urls")),
     path("", include("leads.urls")),
 ]

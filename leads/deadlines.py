@@ -11,18 +11,13 @@ Public holidays are not modelled (the spec names none).
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
+from leadcourt.clock import organisation_tz
 
 WORKDAY_START = time(9, 0)
 WORKDAY_END = time(17, 0)
 WORKING_HOURS_PER_DAY = 8
 WEEKEND = {5, 6}  # Saturday, Sunday
-
-
-def organisation_tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def _opening(day, tz) -> datetime:

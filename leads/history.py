@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-
+from leadcourt import clock
 from leads.models import Lead, LeadEvent, ReasonCode, RulebookVersion
 
 
@@ -28,7 +27,7 @@ def lead_event_new(
         from_state=from_state,
         to_state=lead.state,
         actor=actor,
-        occurred_at=occurred_at or timezone.now(),
+        occurred_at=occurred_at or clock.now(),
         reason=reason,
         note=note,
         rulebook_version=rulebook,

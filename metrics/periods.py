@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from leads.deadlines import organisation_tz
+from leadcourt import clock
+from leadcourt.clock import organisation_tz
 from metrics.models import PeriodKind
 
 
@@ -50,7 +51,7 @@ def local_midnight(day: date) -> datetime:
 
 
 def local_today(now: datetime | None = None) -> date:
-    return timezone.localtime(now or timezone.now(), organisation_tz()).date()
+    return timezone.localtime(now or clock.now(), organisation_tz()).date()
 
 
 def as_date(value) -> date:

@@ -60,10 +60,10 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncWeek
-from django.utils import timezone
 
 from adjudication.models import Case, CaseKind, CaseStatus, Decision, Finding, Vote
-from leads.deadlines import organisation_tz
+from leadcourt import clock
+from leadcourt.clock import organisation_tz
 from leads.models import Campaign, Lead, LeadEvent, LeadState, Segment, Touch
 from metrics.models import (
     NONE_KEY,
@@ -510,7 +510,7 @@ def snapshots_recompute(*, first: date, last: date, now: datetime | None = None)
     """
     if last < first:
         raise ValueError("The range ends before it starts.")
-    now = now or timezone.now()
+    now = now or clock.now()
     spans = _spans(first, last)
     delivery_rows = _delivery_rows(spans, now)
     funnel_rows = _funnel_rows(spans)
@@ -552,7 +552,7 @@ RECENT_MONTHS = 3
 
 def snapshots_recompute_recent(*, now: datetime | None = None, full: bool = False) -> RecomputeResult:
     """The job's default range: recent months, or all history with ``full``."""
-    now = now or timezone.now()
+    now = now or clock.now()
     today = local_today(now)
     if full:
         earliest = Lead.objects.order_by("created_at").values_list("created_at", flat=True).first()

@@ -149,7 +149,7 @@ def resolve_urls(env: dict) -> dict[str, str]:
 def demo_passwords() -> dict[str, str]:
     """Each demo user's password, as ``seed_demo`` sets it (after ``resolve_urls``
     has set Django up)."""
-    from leads.management.commands.seed_demo import DEMO_USERS
+    from demo.management.commands.seed_demo import DEMO_USERS
 
     return {user.username: user.password for user in DEMO_USERS}
 

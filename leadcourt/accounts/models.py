@@ -9,6 +9,11 @@ class Department(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# The departments whose judges are parties in all but name: with the
+# rulebook's ``independent_judges`` on, judges from these never decide.
+NON_INDEPENDENT_DEPARTMENTS = (Department.SALES, Department.MARKETING)
+
+
 class User(AbstractUser):
     """A person using LeadCourt, or the one system actor that jobs act as.
 

@@ -30,9 +30,17 @@ JOBS: dict[str, Job] = {
     job.name: job
     for job in (
         Job(
-            "sweep_decisions", "leads.jobs.sweep_decisions", "leads.tasks.sweep_decisions", "every 5 minutes"
+            "sweep_decisions",
+            "adjudication.sweeps.sweep_decisions",
+            "adjudication.tasks.sweep_decisions",
+            "every 5 minutes",
         ),
-        Job("sweep_followups", "leads.jobs.sweep_followups", "leads.tasks.sweep_followups", "hourly"),
+        Job(
+            "sweep_followups",
+            "adjudication.sweeps.sweep_followups",
+            "adjudication.tasks.sweep_followups",
+            "hourly",
+        ),
         Job("expire_appeals", "leads.jobs.expire_appeals", "leads.tasks.expire_appeals", "hourly"),
         Job(
             "escalate_cases",

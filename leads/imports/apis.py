@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from leadcourt.api.pagination import PageNumberPagination, paginated_response
 from leadcourt.api.schema import errors
-from leads.apis import UserRefSerializer
+from leads.apis.serializers import UserRefSerializer
 from leads.imports import selectors
 from leads.imports.mapping import DEFAULT_PRESET, IMPORT_FIELDS, PRESET_CHOICES
 from leads.imports.services import lead_import_start

@@ -31,8 +31,8 @@ from pathlib import PurePath
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from leadcourt import clock
 from leadcourt.errors import ActionForbidden, InvalidInput
 from leads.history import lead_event_new
 from leads.imports.mapping import DEFAULT_PRESET, HISTORY_FIELDS, mapping_resolve, preset_ensure_known
@@ -127,7 +127,7 @@ def lead_import_fail(*, import_id: int, reason: str) -> bool:
     return bool(
         LeadImport.objects.filter(
             pk=import_id, status__in=[LeadImportStatus.QUEUED, LeadImportStatus.RUNNING]
-        ).update(status=LeadImportStatus.FAILED, failure=reason, finished_at=timezone.now())
+        ).update(status=LeadImportStatus.FAILED, failure=reason, finished_at=clock.now())
     )
 
 
@@ -148,7 +148,7 @@ def lead_import_run(
     propagate so the task can retry; any other error marks the run failed.
     Returns the run as it ended, or ``None`` if it does not exist.
     """
-    now = timezone.now()
+    now = clock.now()
     claimed = LeadImport.objects.filter(
         pk=import_id, status__in=[LeadImportStatus.QUEUED, LeadImportStatus.RUNNING]
     ).update(
@@ -228,7 +228,7 @@ def _import_rows(lead_import: LeadImport, *, chunk_size: int, on_progress: Progr
                 on_progress(lead_import)
     finished = LeadImport.objects.filter(
         pk=lead_import.pk, status=LeadImportStatus.RUNNING, rows_done=F("total_rows")
-    ).update(status=LeadImportStatus.DONE, finished_at=timezone.now())
+    ).update(status=LeadImportStatus.DONE, finished_at=clock.now())
     if not finished and done < lead_import.total_rows:
         raise CsvFileError("The stored file has fewer rows than when it was uploaded.")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import template
-from django.utils import timezone
 
+from leadcourt import clock
 from leads.models import LeadState
 
 register = template.Library()
@@ -39,7 +39,7 @@ def time_left(deadline: datetime | None) -> str:
     """
     if deadline is None:
         return ""
-    delta = deadline - timezone.now()
+    delta = deadline - clock.now()
     if delta.total_seconds() < 0:
         return f"overdue by {_span(-delta)}"
     return f"{_span(delta)} left"
@@ -50,7 +50,7 @@ def due_class(deadline: datetime | None) -> str:
     """CSS class for a deadline: ``due-overdue``, ``due-soon`` (within 4 h) or ``""``."""
     if deadline is None:
         return ""
-    delta = deadline - timezone.now()
+    delta = deadline - clock.now()
     if delta.total_seconds() < 0:
         return "due-overdue"
     if delta <= DUE_SOON:
@@ -63,12 +63,12 @@ def age(moment: datetime | None) -> str:
     """How long ago: "3 d 2 h"."""
     if moment is None:
         return ""
-    return _span(max(timezone.now() - moment, timedelta(0)))
+    return _span(max(clock.now() - moment, timedelta(0)))
 
 
 @register.filter
 def is_past(moment: datetime | None) -> bool:
-    return moment is not None and moment <= timezone.now()
+    return moment is not None and moment <= clock.now()
 
 
 @register.filter

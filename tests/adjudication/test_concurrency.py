@@ -57,7 +57,7 @@ def test_two_judges_deciding_the_same_case_at_once_produce_exactly_one_verdict(m
         )
 
     with mock.patch(
-        "adjudication.services.case_recusal_reason", side_effect=recusal_held_by_the_first_locker
+        "adjudication.services.verdicts.case_recusal_reason", side_effect=recusal_held_by_the_first_locker
     ):
         outcomes = run_at_once(vote(judge, "overturn"), vote(judge2, "uphold"))
 
@@ -135,7 +135,8 @@ def test_a_dissent_cast_while_the_deciding_vote_is_applied_waits_and_is_refused(
         )
 
     with mock.patch(
-        "adjudication.services.case_recusal_reason", side_effect=recusal_holding_for_the_deciding_judge
+        "adjudication.services.verdicts.case_recusal_reason",
+        side_effect=recusal_holding_for_the_deciding_judge,
     ):
         deciding, dissent = run_at_once(deciding_vote, dissent_arriving_meanwhile)
 

@@ -6,6 +6,7 @@ Rejections are made in March 2025 (London time, where summer time starts on
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
@@ -18,6 +19,7 @@ from adjudication.sampling import (
     rejections_sample_pick,
     sample_size,
 )
+from adjudication.services import lead_concede
 from leads import services
 from leads.models import LeadEvent, LeadState
 from tests import factories
@@ -93,16 +95,55 @@ def test_the_same_month_always_gives_the_same_sample(march_rejections):
     assert rejections_eligible_for_sample(month=MARCH) == eligible
 
 
-def test_the_sample_is_seeded_by_the_month(march_rejections):
-    eligible = rejections_eligible_for_sample(month=MARCH)
-    march = rejections_sample_pick(month=MARCH, eligible_ids=eligible, percent=10)
+def documented_pick(year: int, month: int, ids: list[int], size: int) -> list[int]:
+    """The pick as adjudication/sampling.py documents it: ``random.Random``
+    seeded with ``leadcourt-monthly-sample-YYYY-MM``, sampling the ids in
+    ascending order, returned sorted. Written out here, not imported, so that
+    a change to the seeding in the code shows as a difference."""
+    rng = random.Random(f"leadcourt-monthly-sample-{year:04d}-{month:02d}")
+    return sorted(rng.sample(sorted(ids), size))
 
-    other_months = [
-        rejections_sample_pick(month=date(2025, month, 1), eligible_ids=eligible, percent=10)
-        for month in range(4, 13)
-    ]
 
-    assert any(sample != march for sample in other_months)
+# Large enough that two different seeds picking the same 100 of 1,000 ids
+# (one chance in C(1000, 100), about 10^-139) cannot happen by accident.
+POOL = list(range(5_000, 6_000))
+MONTHS = [date(year, month, 1) for year in (2024, 2025) for month in range(1, 13)]
+
+
+def test_the_sample_of_a_known_month_is_the_one_its_seed_gives():
+    """March 2025, ids 1 to 20, 25 %: the five ids below are what
+    ``random.Random("leadcourt-monthly-sample-2025-03").sample(range(1, 21), 5)``
+    gives, worked out once outside the code. A changed seed (a different
+    text, another part of the date, none) or a different way of drawing gives
+    other ids, and every past month's audit would no longer be reproducible."""
+    picked = rejections_sample_pick(month=MARCH, eligible_ids=list(range(1, 21)), percent=25)
+
+    assert picked == [9, 10, 12, 15, 16]
+
+
+def test_the_sample_is_seeded_by_the_year_and_the_month():
+    """Each of 24 months (two years, so the same month number twice) picks
+    exactly what the documented seed for that year and month gives, and no
+    two months pick the same sample from a pool where a coincidence is
+    practically impossible. Fails if the seed ignores the year, the month,
+    or part of either (e.g. ``month % 6``), or is not the documented one."""
+    picks = {month: rejections_sample_pick(month=month, eligible_ids=POOL, percent=10) for month in MONTHS}
+
+    for month, picked in picks.items():
+        assert len(picked) == 100
+        assert picked == documented_pick(month.year, month.month, POOL, 100), month
+    assert len({tuple(picked) for picked in picks.values()}) == len(MONTHS)
+
+
+@pytest.mark.parametrize("day", [2, 15, 28, 31])
+def test_the_same_month_written_with_any_day_gives_the_same_sample(day):
+    """The seed is the month, not the date: the job may be given any day of
+    it (a rerun by hand, ``--now``) and must pick what the 1st picks, from a
+    pool where another seed would surely pick otherwise. Fails if the day
+    leaks into the seed."""
+    on_the_first = rejections_sample_pick(month=MARCH, eligible_ids=POOL, percent=10)
+
+    assert rejections_sample_pick(month=date(2025, 3, day), eligible_ids=POOL, percent=10) == on_the_first
 
 
 @pytest.mark.parametrize(
@@ -200,7 +241,7 @@ def test_a_sampled_lead_that_can_no_longer_be_audited_is_skipped_and_the_others_
     recycled = reject_at(london(2025, 3, 3, 10, 0))
     kept = reject_at(london(2025, 3, 4, 10, 0))
     clock.set(london(2025, 3, 20, 12, 0))
-    services.lead_concede(lead=recycled, actor=marketer)
+    lead_concede(lead=recycled, actor=marketer)
     services.lead_recycle(lead=recycled, actor=marketer)
     rules(sample_percent=100)
 

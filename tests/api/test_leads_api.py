@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from adjudication.models import Case
+from adjudication.services import lead_concede
 from leads import services
 from leads.models import Campaign, Lead, LeadEvent, LeadState, Touch
 from tests import factories
@@ -42,7 +43,7 @@ def test_marketers_and_managers_list_every_lead_and_judges_those_with_a_case(
 ):
     factories.inquiry(marketer)
     appealed = factories.rejected(marketer, rep, segment=rep_segment)
-    services.lead_concede(lead=factories.rejected(marketer, rep, segment=rep_segment), actor=marketer)
+    lead_concede(lead=factories.rejected(marketer, rep, segment=rep_segment), actor=marketer)
     from adjudication.services import case_open_appeal
 
     case_open_appeal(lead=appealed, actor=marketer, argument="They have budget.")
@@ -459,7 +460,7 @@ def test_close_lost_with_a_reason(api, rep, marketer, rep_segment):
 
 
 def test_a_marketer_recycles_a_returned_lead_to_sales_again(api, rep, marketer, rep_segment):
-    lead = services.lead_concede(lead=factories.rejected(marketer, rep, segment=rep_segment), actor=marketer)
+    lead = lead_concede(lead=factories.rejected(marketer, rep, segment=rep_segment), actor=marketer)
 
     response = api(marketer).post(url(lead, "recycle"), {}, format="json")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from adjudication import services as court
+from adjudication.services import lead_concede
 from leads import services
 from tests import factories
 
@@ -54,7 +55,7 @@ class World:
         return factories.rejected(self.marketer, self.rep, segment=self.segment)
 
     def returned(self):
-        return services.lead_concede(lead=self.rejected(), actor=self.marketer)
+        return lead_concede(lead=self.rejected(), actor=self.marketer)
 
     def case(self):
         return court.case_open_appeal(lead=self.rejected(), actor=self.marketer, argument="Budget confirmed.")

@@ -13,10 +13,11 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from demo import bulk, data
+from demo.management.commands import seed_demo as seed_demo_command
 from leadcourt.accounts import roles
 from leadcourt.accounts.models import User
 from leads import services
-from leads.management.commands import seed_demo
 from leads.models import (
     Campaign,
     CampaignStatus,
@@ -150,7 +151,7 @@ def test_history_is_spread_over_the_past_ninety_days():
 
     oldest = Lead.objects.order_by("created_at").first().created_at
     assert now - oldest > timedelta(days=45)
-    assert now - oldest <= timedelta(days=seed_demo.HISTORY_DAYS, minutes=5)
+    assert now - oldest <= timedelta(days=data.HISTORY_DAYS, minutes=5)
 
 
 def test_running_twice_creates_nothing_the_second_time():
@@ -175,8 +176,8 @@ def test_refuses_to_run_without_debug_unless_told_to(settings):
 
 def test_leads_beyond_the_service_driven_ones_are_bulk_written_with_history(monkeypatch):
     # Shrink the two sizes so the test exercises several bulk batches quickly.
-    monkeypatch.setattr(seed_demo, "SERVICE_DRIVEN_MAX", 20)
-    monkeypatch.setattr(seed_demo, "BULK_BATCH_SIZE", 150)
+    monkeypatch.setattr(seed_demo_command, "SERVICE_DRIVEN_MAX", 20)
+    monkeypatch.setattr(bulk, "BULK_BATCH_SIZE", 150)
 
     output = seed(leads=520)
 

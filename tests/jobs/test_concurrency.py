@@ -15,10 +15,11 @@ import pytest
 from django.db.models import Count
 
 from adjudication import jobs as court_jobs
+from adjudication import sweeps
 from adjudication.models import Case, CaseKind
 from leadcourt.errors import InvalidTransition
 from leadcourt.notifications.models import Notification, NotificationKind
-from leads import jobs, services
+from leads import services
 from leads.models import Lead, LeadEvent, LeadState
 from tests import factories
 from tests.adjudication.builders import appeal_case
@@ -46,7 +47,7 @@ def test_two_decision_sweeps_racing_open_exactly_one_case_per_overdue_lead(
     leads = [factories.mql(marketer, rep) for _ in range(OVERDUE_LEADS)]
     clock.set(leads[-1].decision_due_at + timedelta(minutes=1))
 
-    reports = run_at_once(jobs.sweep_decisions, jobs.sweep_decisions)
+    reports = run_at_once(sweeps.sweep_decisions, sweeps.sweep_decisions)
 
     assert not [r for r in reports if isinstance(r, BaseException)], reports
     assert sum(report.counts["flagged"] for report in reports) == OVERDUE_LEADS
@@ -64,7 +65,7 @@ def test_a_sweep_and_the_rep_deciding_at_once_leave_exactly_one_outcome(clock, m
     lead = factories.mql(marketer, rep)
     clock.set(lead.decision_due_at + timedelta(minutes=1))
 
-    sweep, accept = run_at_once(jobs.sweep_decisions, lambda: services.lead_accept(lead=lead, actor=rep))
+    sweep, accept = run_at_once(sweeps.sweep_decisions, lambda: services.lead_accept(lead=lead, actor=rep))
 
     lead.refresh_from_db()
     if lead.state == LeadState.SAL:  # the rep was first: nothing to flag

@@ -19,10 +19,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from adjudication import tasks
 from adjudication.models import Case, CaseKind
 from leadcourt.celery import app
 from leadcourt.notifications.models import Notification, NotificationKind, NotificationStatus
-from leads import tasks
 from leads.models import LeadState
 from tests import factories
 

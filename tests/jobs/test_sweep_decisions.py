@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from adjudication import sweeps
 from adjudication.models import Case, CaseKind, CaseStatus
 from leadcourt.notifications.models import Notification, NotificationKind
-from leads import jobs, services
+from leads import services
 from leads.models import LeadEvent, LeadState
 from tests import factories
 from tests.clock import london
@@ -32,7 +33,7 @@ def test_sweep_flags_each_overdue_mql_as_ignored_with_one_case_by_the_system(clo
     assert delivered[0].decision_due_at == DUE
     clock.set(london(2025, 1, 20, 17, 1))
 
-    report = jobs.sweep_decisions()
+    report = sweeps.sweep_decisions()
 
     assert str(report).startswith("flagged 2 ignored leads, opened 2 cases")
     for lead in delivered[:2]:
@@ -56,7 +57,7 @@ def test_sweep_flags_each_overdue_mql_as_ignored_with_one_case_by_the_system(clo
 def test_sweep_leaves_leads_whose_deadline_has_not_passed(clock, delivered):
     clock.set(london(2025, 1, 20, 16, 59))
 
-    report = jobs.sweep_decisions()
+    report = sweeps.sweep_decisions()
 
     assert report.counts["flagged"] == 0
     assert Case.objects.count() == 0
@@ -65,10 +66,10 @@ def test_sweep_leaves_leads_whose_deadline_has_not_passed(clock, delivered):
 
 def test_running_the_sweep_twice_changes_nothing_the_second_time(clock, delivered):
     clock.set(london(2025, 1, 20, 17, 30))
-    jobs.sweep_decisions()
+    sweeps.sweep_decisions()
     after_first = world()
 
-    report = jobs.sweep_decisions()
+    report = sweeps.sweep_decisions()
 
     assert world() == after_first
     assert str(report) == "flagged 0 ignored leads, opened 0 cases, sent 0 deadline reminders"
@@ -78,9 +79,9 @@ def test_rep_is_reminded_once_when_less_than_a_working_day_is_left(clock, delive
     # Monday 20 January 09:30: 7.5 working hours left on the two undecided leads.
     clock.set(london(2025, 1, 20, 9, 30))
 
-    first = jobs.sweep_decisions()
+    first = sweeps.sweep_decisions()
     clock.advance(minutes=5)
-    second = jobs.sweep_decisions()
+    second = sweeps.sweep_decisions()
 
     assert first.counts["reminders"] == 2
     assert second.counts["reminders"] == 0
@@ -96,7 +97,7 @@ def test_no_reminder_while_more_than_a_working_day_is_left(clock, delivered):
     # Friday 17 January 16:00: one working hour on Friday, eight on Monday.
     clock.set(london(2025, 1, 17, 16, 0))
 
-    report = jobs.sweep_decisions()
+    report = sweeps.sweep_decisions()
 
     assert report.counts["reminders"] == 0
 
@@ -105,13 +106,13 @@ def test_a_reassigned_lead_earns_its_new_rep_a_reminder_of_the_new_deadline(
     clock, delivered, rep, other_rep, manager
 ):
     clock.set(london(2025, 1, 20, 9, 30))
-    jobs.sweep_decisions()
+    sweeps.sweep_decisions()
     # Reassigned at 09:40: a fresh 48-hour deadline; reminded again when it nears.
     clock.set(london(2025, 1, 20, 9, 40))
     services.lead_reassign(lead=delivered[0], actor=manager, rep=other_rep)
     clock.set(london(2025, 1, 27, 10, 0))
 
-    jobs.sweep_decisions()
+    sweeps.sweep_decisions()
 
     reminded = Notification.objects.filter(kind=NotificationKind.DECISION_REMINDER, lead=delivered[0])
     assert sorted(reminded.values_list("recipient__username", flat=True)) == ["other_rep", "rep"]

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from adjudication import sweeps
 from adjudication.models import Case, CaseKind
 from leadcourt.notifications.models import Notification, NotificationKind
-from leads import jobs, services
+from leads import services
 from leads.models import LeadEvent, LeadState
 from tests import factories
 from tests.jobs.conftest import world
@@ -35,7 +36,7 @@ def test_sweep_flags_the_under_worked_lead_and_leaves_the_worked_one(clock, acce
     under, worked = accepted
     clock.set(under.followup_due_at + timedelta(minutes=1))
 
-    report = jobs.sweep_followups()
+    report = sweeps.sweep_followups()
 
     assert str(report).startswith("flagged 1 lead not followed up, opened 1 case")
     under.refresh_from_db()
@@ -49,10 +50,10 @@ def test_sweep_flags_the_under_worked_lead_and_leaves_the_worked_one(clock, acce
 
 def test_running_the_follow_up_sweep_twice_changes_nothing_the_second_time(clock, accepted):
     clock.set(accepted[0].followup_due_at + timedelta(hours=2))
-    jobs.sweep_followups()
+    sweeps.sweep_followups()
     after_first = world()
 
-    report = jobs.sweep_followups()
+    report = sweeps.sweep_followups()
 
     assert world() == after_first
     assert report.counts == {"flagged": 0, "cases_opened": 0, "reminders": 0, "skipped": 0}
@@ -62,8 +63,8 @@ def test_rep_is_reminded_before_the_follow_up_deadline_only_for_the_under_worked
     under, _ = accepted
     clock.set(under.followup_due_at - timedelta(hours=2))
 
-    first = jobs.sweep_followups()
-    second = jobs.sweep_followups()
+    first = sweeps.sweep_followups()
+    second = sweeps.sweep_followups()
 
     assert (first.counts["reminders"], second.counts["reminders"]) == (1, 0)
     reminder = Notification.objects.get(kind=NotificationKind.FOLLOWUP_REMINDER)

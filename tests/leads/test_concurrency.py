@@ -82,7 +82,7 @@ def test_accept_and_reject_at_the_same_moment_one_wins_and_the_other_gets_a_conf
     lead = mql(marketer, rep)
     started = time.monotonic()
 
-    with mock.patch("leads.services.lead_lock", side_effect=slow_lock):
+    with mock.patch("leads.services.transition_step.lead_lock", side_effect=slow_lock):
         outcomes = run_together(
             lambda: services.lead_accept(lead=lead, actor=rep),
             lambda: services.lead_reject(lead=lead, actor=rep, reason="no_budget"),
@@ -109,7 +109,7 @@ def test_accept_and_reject_at_the_same_moment_one_wins_and_the_other_gets_a_conf
 def test_two_accepts_at_the_same_moment_record_one_acceptance(marketer, rep):
     lead = mql(marketer, rep)
 
-    with mock.patch("leads.services.lead_lock", side_effect=slow_lock):
+    with mock.patch("leads.services.transition_step.lead_lock", side_effect=slow_lock):
         outcomes = run_together(
             lambda: services.lead_accept(lead=lead, actor=rep),
             lambda: services.lead_accept(lead=lead, actor=rep),
@@ -131,7 +131,7 @@ def test_without_the_row_lock_the_stale_write_is_still_refused(marketer, rep):
     # ConcurrentTransitionMixin must refuse the stale save (409, Conflict).
     lead = mql(marketer, rep)
 
-    with mock.patch("leads.services.lead_lock", side_effect=slow_read_without_lock):
+    with mock.patch("leads.services.transition_step.lead_lock", side_effect=slow_read_without_lock):
         outcomes = run_together(
             lambda: services.lead_accept(lead=lead, actor=rep),
             lambda: services.lead_reject(lead=lead, actor=rep, reason="no_budget"),
@@ -149,7 +149,7 @@ def test_without_the_row_lock_the_stale_write_is_still_refused(marketer, rep):
 def test_two_marketers_qualifying_the_same_inquiry_deliver_it_once(marketer, other_marketer, rep):
     lead = inquiry(marketer, criteria=FOUR_CRITERIA)
 
-    with mock.patch("leads.services.lead_lock", side_effect=slow_lock):
+    with mock.patch("leads.services.transition_step.lead_lock", side_effect=slow_lock):
         outcomes = run_together(
             lambda: services.lead_qualify(lead=lead, actor=marketer),
             lambda: services.lead_qualify(lead=lead, actor=other_marketer),
@@ -173,7 +173,7 @@ def test_two_intakes_with_the_same_external_id_at_once_create_one_lead(marketer)
         time.sleep(HOLD)
         return real_record(**kwargs)
 
-    with mock.patch("leads.services.lead_event_record", side_effect=slow_record):
+    with mock.patch("leads.services.intake.lead_event_record", side_effect=slow_record):
         outcomes = run_together(
             lambda: services.lead_create(actor=marketer, external_id="crm-7", email="a@example.com"),
             lambda: services.lead_create(actor=marketer, external_id="crm-7", email="a@example.com"),

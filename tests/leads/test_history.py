@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, transaction
 
+from adjudication.services import lead_concede
 from leadcourt.errors import ApplicationError
 from leads import services
 from leads.models import LeadEvent, RulebookVersion
@@ -50,7 +51,7 @@ def test_the_path_to_a_win_is_recorded_step_by_step(clock, marketer, rep):
 def test_a_rejection_conceded_and_recycled_is_recorded_with_reasons_and_notes(marketer, rep):
     lead = mql(marketer, rep)
     services.lead_reject(lead=lead, actor=rep, reason="other", note="Wrong country")
-    services.lead_concede(lead=lead, actor=marketer, note="Agreed, data was wrong")
+    lead_concede(lead=lead, actor=marketer, note="Agreed, data was wrong")
     services.lead_recycle(lead=lead, actor=marketer)
 
     assert rows(lead)[2:] == [

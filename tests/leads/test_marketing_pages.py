@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leads import services
+from adjudication.services import lead_concede
 from leads.models import Campaign, CampaignStatus, Lead, LeadEvent, LeadState
 from tests.factories import FOUR_CRITERIA, SEVEN_CRITERIA, LeadFactory, inquiry, mql, rejected
 
@@ -517,7 +517,7 @@ def test_disqualify_from_the_list_records_the_reason(client, marketer):
 
 
 def test_recycle_a_returned_lead_delivers_it_again(client, marketer, rep):
-    lead = services.lead_concede(lead=rejected(marketer, rep), actor=marketer)
+    lead = lead_concede(lead=rejected(marketer, rep), actor=marketer)
     client.force_login(marketer)
     listing = body(client.get(reverse("marketer-leads"), {"state": "returned"}))
     assert reverse("lead-recycle", args=[lead.pk]) in listing
@@ -533,7 +533,7 @@ def test_recycle_a_returned_lead_delivers_it_again(client, marketer, rep):
 
 def test_action_pages_render_for_the_lead_page_links(client, marketer, rep):
     fresh = inquiry(marketer)
-    returned = services.lead_concede(lead=rejected(marketer, rep), actor=marketer)
+    returned = lead_concede(lead=rejected(marketer, rep), actor=marketer)
     client.force_login(marketer)
 
     assert client.get(reverse("lead-qualify", args=[fresh.pk])).status_code == 200

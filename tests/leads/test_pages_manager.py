@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from leadcourt.accounts import roles
 from leadcourt.accounts.models import Department
-from leads import views
 from leads.models import Campaign, Lead, LeadEvent, LeadState, Segment
+from leads.views import manager as views
 from tests.conftest import make_user
 from tests.factories import inquiry, mql, sal
 

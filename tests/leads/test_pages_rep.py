@@ -11,8 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from leads import services, views
+from leads import services
 from leads.models import Lead, LeadEvent, LeadState, Touch
+from leads.views import rep as views
 from tests.factories import SEVEN_CRITERIA, inquiry, mql, sal, sql
 
 pytestmark = pytest.mark.django_db

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from adjudication.services import lead_concede
 from leadcourt.accounts import roles
 from leadcourt.errors import ActionForbidden
 from leads import services
@@ -21,7 +22,7 @@ BUILD = {
     "sal": lambda marketer, rep, segment: sal(marketer, rep, segment=segment),
     "sql": lambda marketer, rep, segment: sql(marketer, rep, segment=segment),
     "rejected": lambda marketer, rep, segment: rejected(marketer, rep, segment=segment),
-    "returned": lambda marketer, rep, segment: services.lead_concede(
+    "returned": lambda marketer, rep, segment: lead_concede(
         lead=rejected(marketer, rep, segment=segment), actor=marketer
     ),
 }
@@ -31,7 +32,7 @@ ACTIONS = {
     "disqualify": lambda lead, actor: services.lead_disqualify(lead=lead, actor=actor, reason="Spam"),
     "accept": lambda lead, actor: services.lead_accept(lead=lead, actor=actor),
     "reject": lambda lead, actor: services.lead_reject(lead=lead, actor=actor, reason="no_budget"),
-    "concede": lambda lead, actor: services.lead_concede(lead=lead, actor=actor),
+    "concede": lambda lead, actor: lead_concede(lead=lead, actor=actor),
     "expire_appeal": lambda lead, actor: services.lead_expire_appeal(lead=lead, actor=actor),
     "return_after_followup": lambda lead, actor: services.lead_return_after_followup(
         lead=lead, actor=actor, reason="unreachable"
@@ -131,9 +132,9 @@ def test_only_the_owning_marketer_may_concede_a_rejection(marketer, other_market
     lead = rejected(marketer, rep)
 
     with nothing_written(lead), pytest.raises(ActionForbidden, match="owns this lead"):
-        services.lead_concede(lead=lead, actor=other_marketer)
+        lead_concede(lead=lead, actor=other_marketer)
 
-    services.lead_concede(lead=lead, actor=marketer)
+    lead_concede(lead=lead, actor=marketer)
     lead.refresh_from_db()
     assert lead.state == LeadState.RETURNED
 
@@ -162,7 +163,7 @@ def test_superuser_may_act_for_any_role(marketer, rep, admin_user, other_markete
 
     services.lead_qualify(lead=lead, actor=admin_user)
     services.lead_reject(lead=lead, actor=admin_user, reason="no_need")
-    services.lead_concede(lead=lead, actor=admin_user)
+    lead_concede(lead=lead, actor=admin_user)
 
     lead.refresh_from_db()
     assert lead.state == LeadState.RETURNED

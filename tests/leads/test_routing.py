@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from adjudication.services import lead_concede
 from leadcourt.accounts.models import Department
 from leadcourt.errors import ActionForbidden, GuardFailed, InvalidInput, InvalidTransition
 from leads import services
@@ -140,7 +141,7 @@ def test_qualify_without_an_active_rep_is_refused_and_nothing_is_written(markete
 
 
 def test_recycle_without_an_active_rep_is_refused_and_nothing_is_written(marketer, rep):
-    lead = services.lead_concede(lead=rejected(marketer, rep), actor=marketer)
+    lead = lead_concede(lead=rejected(marketer, rep), actor=marketer)
     rep.is_active = False
     rep.save()
 
@@ -151,7 +152,7 @@ def test_recycle_without_an_active_rep_is_refused_and_nothing_is_written(markete
 
 
 def test_recycle_routes_the_lead_again(marketer, rep, other_rep, rep_segment):
-    lead = services.lead_concede(lead=rejected(marketer, rep, segment=rep_segment), actor=marketer)
+    lead = lead_concede(lead=rejected(marketer, rep, segment=rep_segment), actor=marketer)
     rep_segment.owner_rep = other_rep
     rep_segment.save()
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from adjudication.services import lead_concede
 from leadcourt.errors import GuardFailed, InvalidInput, InvalidTransition
 from leads import services
 from leads.models import LeadEvent, LeadState, ReasonCode
@@ -25,7 +26,7 @@ def log_touches(lead, rep, count: int, channel: str = "call") -> None:
 
 
 def returned(marketer, rep, **fields):
-    return services.lead_concede(lead=rejected(marketer, rep, **fields), actor=marketer)
+    return lead_concede(lead=rejected(marketer, rep, **fields), actor=marketer)
 
 
 # --- qualify ---------------------------------------------------------------------
@@ -252,7 +253,7 @@ def test_owning_marketer_concedes_a_rejection_and_the_lead_returns_to_marketing(
     lead = rejected(marketer, rep)
     clock.advance(days=1)
 
-    services.lead_concede(lead=lead, actor=marketer, note="Fair point")
+    lead_concede(lead=lead, actor=marketer, note="Fair point")
 
     lead.refresh_from_db()
     assert lead.state == LeadState.RETURNED
@@ -266,7 +267,7 @@ def test_concede_refuses_a_lead_that_is_not_rejected(marketer, rep):
     lead = mql(marketer, rep)
 
     with nothing_written(lead), pytest.raises(InvalidTransition) as exc:
-        services.lead_concede(lead=lead, actor=marketer)
+        lead_concede(lead=lead, actor=marketer)
 
     assert exc.value.state == LeadState.MQL
 

@@ -31,6 +31,7 @@ from decimal import Decimal
 import pytest
 
 from adjudication import services as court
+from adjudication.services import lead_concede
 from leadcourt.accounts import roles
 from leads import services
 from leads.models import Campaign, CampaignStatus, Lead, Segment
@@ -103,7 +104,7 @@ def build_story(*, clock, rep, other_rep, marketer, judge, manager) -> Story:
     clock.set(london(2025, 1, 13, 12, 0))
     appeal_l2 = court.case_open_appeal(lead=l2, actor=marketer, argument="They have budget.")
     appeal_l7 = court.case_open_appeal(lead=l7, actor=marketer, argument="They need it.")
-    services.lead_concede(lead=l3, actor=marketer)
+    lead_concede(lead=l3, actor=marketer)
 
     # Tuesday 14 January: verdicts on the appeals, and L2 worked to a win.
     clock.set(london(2025, 1, 14, 10, 0))

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from leadcourt.errors import ActionForbidden, GuardFailed, InvalidInput
 from leads import services
+from leads.campaigns import services as campaign_services
 from leads.models import Campaign, CampaignStatus, Lead
 from tests.factories import LeadFactory, inquiry, mql, sql
 
@@ -47,7 +48,7 @@ def history(campaign) -> list[str]:
 
 
 def test_a_new_campaign_is_a_draft_owned_by_its_creator(marketer):
-    campaign = services.campaign_create(actor=marketer, name="  Spring webinar ", source="Webinar")
+    campaign = campaign_services.campaign_create(actor=marketer, name="  Spring webinar ", source="Webinar")
 
     assert campaign.status == CampaignStatus.DRAFT
     assert campaign.name == "Spring webinar"
@@ -56,11 +57,11 @@ def test_a_new_campaign_is_a_draft_owned_by_its_creator(marketer):
 
 
 def test_a_campaign_cannot_go_live_without_its_forecast(marketer):
-    campaign = services.campaign_create(actor=marketer, name="Spring", forecast_leads=100)
+    campaign = campaign_services.campaign_create(actor=marketer, name="Spring", forecast_leads=100)
     before = campaign_rows()
 
     with pytest.raises(InvalidInput) as refused:
-        services.campaign_launch(campaign=campaign, actor=marketer)
+        campaign_services.campaign_launch(campaign=campaign, actor=marketer)
 
     assert set(refused.value.errors) == {"forecast_mqls", "forecast_revenue", "budget"}
     assert "cannot go live without its forecast" in refused.value.message
@@ -74,11 +75,11 @@ def test_the_database_also_refuses_a_live_campaign_without_forecast(db):
 
 
 def test_a_campaign_with_a_forecast_goes_live_today_and_ends(marketer, clock):
-    campaign = services.campaign_create(actor=marketer, name="Spring", **FORECAST)
+    campaign = campaign_services.campaign_create(actor=marketer, name="Spring", **FORECAST)
 
-    live = services.campaign_launch(campaign=campaign, actor=marketer)
+    live = campaign_services.campaign_launch(campaign=campaign, actor=marketer)
     clock.advance(days=30)
-    ended = services.campaign_end(campaign=campaign, actor=marketer)
+    ended = campaign_services.campaign_end(campaign=campaign, actor=marketer)
 
     assert live.status == CampaignStatus.LIVE
     assert live.starts_on == date(2025, 1, 13)
@@ -88,37 +89,39 @@ def test_a_campaign_with_a_forecast_goes_live_today_and_ends(marketer, clock):
 
 
 def test_only_a_draft_goes_live_and_only_a_live_campaign_ends(marketer):
-    campaign = services.campaign_create(actor=marketer, name="Spring", **FORECAST)
+    campaign = campaign_services.campaign_create(actor=marketer, name="Spring", **FORECAST)
 
     with pytest.raises(GuardFailed, match="Only a live campaign can end"):
-        services.campaign_end(campaign=campaign, actor=marketer)
-    services.campaign_launch(campaign=campaign, actor=marketer)
+        campaign_services.campaign_end(campaign=campaign, actor=marketer)
+    campaign_services.campaign_launch(campaign=campaign, actor=marketer)
     with pytest.raises(GuardFailed, match="Only a draft campaign can go live"):
-        services.campaign_launch(campaign=campaign, actor=marketer)
+        campaign_services.campaign_launch(campaign=campaign, actor=marketer)
 
 
 def test_a_live_campaign_keeps_its_forecast_and_an_ended_one_does_not_change(marketer):
-    campaign = services.campaign_launch(
-        campaign=services.campaign_create(actor=marketer, name="Spring", **FORECAST), actor=marketer
+    campaign = campaign_services.campaign_launch(
+        campaign=campaign_services.campaign_create(actor=marketer, name="Spring", **FORECAST), actor=marketer
     )
 
     with pytest.raises(InvalidInput) as refused:
-        services.campaign_update(campaign=campaign, actor=marketer, budget=None)
+        campaign_services.campaign_update(campaign=campaign, actor=marketer, budget=None)
     assert set(refused.value.errors) == {"budget"}
 
-    updated = services.campaign_update(campaign=campaign, actor=marketer, forecast_leads=120)
+    updated = campaign_services.campaign_update(campaign=campaign, actor=marketer, forecast_leads=120)
     assert updated.forecast_leads == 120
     assert history(campaign)[-1] == "Changed forecast leads: 100 → 120."
 
-    services.campaign_end(campaign=campaign, actor=marketer)
+    campaign_services.campaign_end(campaign=campaign, actor=marketer)
     with pytest.raises(GuardFailed, match="has ended"):
-        services.campaign_update(campaign=campaign, actor=marketer, forecast_leads=1)
+        campaign_services.campaign_update(campaign=campaign, actor=marketer, forecast_leads=1)
 
 
 def test_an_update_that_changes_nothing_writes_no_history(marketer):
-    campaign = services.campaign_create(actor=marketer, name="Spring", **FORECAST)
+    campaign = campaign_services.campaign_create(actor=marketer, name="Spring", **FORECAST)
 
-    services.campaign_update(campaign=campaign, actor=marketer, name="Spring", budget=Decimal("8000"))
+    campaign_services.campaign_update(
+        campaign=campaign, actor=marketer, name="Spring", budget=Decimal("8000")
+    )
 
     assert history(campaign) == ["Created as a draft."]
 
@@ -144,7 +147,7 @@ def test_bad_campaign_fields_are_refused_field_by_field(marketer, fields, bad):
     fields = {"name": "Spring", **fields}
 
     with pytest.raises(InvalidInput) as refused:
-        services.campaign_create(actor=marketer, **fields)
+        campaign_services.campaign_create(actor=marketer, **fields)
 
     assert bad in refused.value.errors
     assert not Campaign.objects.exists()
@@ -152,17 +155,17 @@ def test_bad_campaign_fields_are_refused_field_by_field(marketer, fields, bad):
 
 
 def test_campaign_names_are_unique_whatever_their_case(marketer):
-    services.campaign_create(actor=marketer, name="Spring")
+    campaign_services.campaign_create(actor=marketer, name="Spring")
 
     with pytest.raises(InvalidInput) as refused:
-        services.campaign_create(actor=marketer, name="SPRING")
+        campaign_services.campaign_create(actor=marketer, name="SPRING")
 
     assert refused.value.errors == {"name": ["Another campaign already has this name."]}
 
 
 def test_the_owner_must_be_an_active_marketer(marketer, rep):
     with pytest.raises(InvalidInput) as refused:
-        services.campaign_create(actor=marketer, name="Spring", marketer=rep)
+        campaign_services.campaign_create(actor=marketer, name="Spring", marketer=rep)
 
     assert "marketer" in refused.value.errors
 
@@ -170,15 +173,15 @@ def test_the_owner_must_be_an_active_marketer(marketer, rep):
 @pytest.mark.parametrize("persona", ["manager", "rep", "judge", "outsider"])
 def test_only_marketers_manage_campaigns(request, marketer, persona):
     actor = request.getfixturevalue(persona)
-    campaign = services.campaign_create(actor=marketer, name="Spring", **FORECAST)
+    campaign = campaign_services.campaign_create(actor=marketer, name="Spring", **FORECAST)
     before = campaign_rows()
 
     with pytest.raises(ActionForbidden):
-        services.campaign_create(actor=actor, name="Mine")
+        campaign_services.campaign_create(actor=actor, name="Mine")
     with pytest.raises(ActionForbidden):
-        services.campaign_update(campaign=campaign, actor=actor, budget=Decimal(1))
+        campaign_services.campaign_update(campaign=campaign, actor=actor, budget=Decimal(1))
     with pytest.raises(ActionForbidden):
-        services.campaign_launch(campaign=campaign, actor=actor)
+        campaign_services.campaign_launch(campaign=campaign, actor=actor)
 
     assert campaign_rows() == before
 
@@ -187,7 +190,7 @@ def test_only_marketers_manage_campaigns(request, marketer, persona):
 
 
 def test_list_shows_forecast_beside_actual_leads_mqls_and_won_revenue(client, marketer, rep):
-    campaign = services.campaign_create(actor=marketer, name="Spring", **FORECAST)
+    campaign = campaign_services.campaign_create(actor=marketer, name="Spring", **FORECAST)
     inquiry(marketer, campaign=campaign)
     mql(marketer, rep, campaign=campaign)
     won = services.lead_close_won(lead=sql(marketer, rep, campaign=campaign), actor=rep, amount="12500")
@@ -207,7 +210,7 @@ def test_list_shows_forecast_beside_actual_leads_mqls_and_won_revenue(client, ma
 
 
 def test_managers_see_campaigns_but_other_roles_do_not(client, marketer, manager, rep, judge, outsider):
-    campaign = services.campaign_create(actor=marketer, name="Spring")
+    campaign = campaign_services.campaign_create(actor=marketer, name="Spring")
 
     client.force_login(manager)
     listing = client.get(reverse("campaigns"))
@@ -257,7 +260,7 @@ def test_campaign_list_costs_the_same_queries_for_10_or_200_campaigns(client, ma
     [{"page": "x"}, {"page": "-3"}, {"page": "9" * 50}, {"status": "exploded"}, {"status": "l" * 5000}],
 )
 def test_hostile_list_parameters_never_crash(client, marketer, params):
-    services.campaign_create(actor=marketer, name="Spring")
+    campaign_services.campaign_create(actor=marketer, name="Spring")
     client.force_login(marketer)
 
     assert client.get(reverse("campaigns"), params).status_code == 200
@@ -329,7 +332,7 @@ def test_bad_campaign_input_is_shown_next_to_the_field_and_creates_nothing(
 
 
 def test_manager_cannot_create_or_change_a_campaign_through_the_pages(client, marketer, manager):
-    campaign = services.campaign_create(actor=marketer, name="Spring", **FORECAST)
+    campaign = campaign_services.campaign_create(actor=marketer, name="Spring", **FORECAST)
     client.force_login(manager)
     before = campaign_rows()
 
@@ -341,7 +344,9 @@ def test_manager_cannot_create_or_change_a_campaign_through_the_pages(client, ma
 
 
 def test_go_live_without_forecast_shows_the_error_next_to_each_missing_field(client, marketer):
-    campaign = services.campaign_create(actor=marketer, name="Spring", forecast_leads=100, budget=Decimal(5))
+    campaign = campaign_services.campaign_create(
+        actor=marketer, name="Spring", forecast_leads=100, budget=Decimal(5)
+    )
     client.force_login(marketer)
     before = campaign_rows()
 
@@ -362,7 +367,7 @@ def test_go_live_without_forecast_shows_the_error_next_to_each_missing_field(cli
 
 
 def test_go_live_then_end_through_the_pages(client, marketer, clock):
-    campaign = services.campaign_create(actor=marketer, name="Spring", **FORECAST)
+    campaign = campaign_services.campaign_create(actor=marketer, name="Spring", **FORECAST)
     client.force_login(marketer)
 
     live = client.post(reverse("campaign-launch", args=[campaign.pk]), follow=True)
@@ -379,7 +384,7 @@ def test_go_live_then_end_through_the_pages(client, marketer, clock):
 
 
 def test_edit_a_campaign_through_its_page(client, marketer):
-    campaign = services.campaign_create(actor=marketer, name="Spring", **FORECAST)
+    campaign = campaign_services.campaign_create(actor=marketer, name="Spring", **FORECAST)
     client.force_login(marketer)
 
     response = client.post(
@@ -393,8 +398,8 @@ def test_edit_a_campaign_through_its_page(client, marketer):
 
 
 def test_clearing_a_live_campaigns_forecast_is_refused_on_the_page(client, marketer):
-    campaign = services.campaign_launch(
-        campaign=services.campaign_create(actor=marketer, name="Spring", **FORECAST), actor=marketer
+    campaign = campaign_services.campaign_launch(
+        campaign=campaign_services.campaign_create(actor=marketer, name="Spring", **FORECAST), actor=marketer
     )
     client.force_login(marketer)
     before = campaign_rows()
@@ -409,7 +414,7 @@ def test_clearing_a_live_campaigns_forecast_is_refused_on_the_page(client, marke
 
 
 def test_actions_need_post_and_unknown_campaigns_are_404(client, marketer):
-    campaign = services.campaign_create(actor=marketer, name="Spring", **FORECAST)
+    campaign = campaign_services.campaign_create(actor=marketer, name="Spring", **FORECAST)
     client.force_login(marketer)
 
     assert client.get(reverse("campaign-launch", args=[campaign.pk])).status_code == 405
@@ -419,8 +424,8 @@ def test_actions_need_post_and_unknown_campaigns_are_404(client, marketer):
 
 
 def test_ending_twice_is_a_conflict_not_a_crash(client, marketer):
-    campaign = services.campaign_launch(
-        campaign=services.campaign_create(actor=marketer, name="Spring", **FORECAST), actor=marketer
+    campaign = campaign_services.campaign_launch(
+        campaign=campaign_services.campaign_create(actor=marketer, name="Spring", **FORECAST), actor=marketer
     )
     client.force_login(marketer)
     client.post(reverse("campaign-end", args=[campaign.pk]))

@@ -2,22 +2,21 @@
 process, and print what it did (SPEC §8).
 
 ``--now 2025-01-20T10:00`` runs it as if it were that moment (a naive time is
-organisation time): ``django.utils.timezone.now`` is shifted for the whole
-run, so the job and every service it calls see the same clock, as in a test.
-For replays and rehearsals, not for routine use.
+organisation time), under ``leadcourt.clock.clock_frozen_at``: the job and
+every service it calls read the same moment. For replays and rehearsals, not
+for routine use.
 """
 
 from __future__ import annotations
 
 from contextlib import nullcontext
 from datetime import datetime
-from unittest import mock
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from leadcourt.clock import clock_frozen_at, organisation_tz
 from leadcourt.jobs.registry import JOBS
-from leads.deadlines import organisation_tz
 
 
 def _parse_now(value: str) -> datetime:
@@ -49,9 +48,6 @@ class Command(BaseCommand):
             function = job.load()
         except ImportError as exc:
             raise CommandError(f"Job '{name}' is not available: {exc}.") from exc
-        clock = (
-            mock.patch("django.utils.timezone.now", return_value=_parse_now(now)) if now else nullcontext()
-        )
-        with clock:
+        with clock_frozen_at(_parse_now(now)) if now else nullcontext():
             report = function()
         self.stdout.write(f"{name}: {report}")

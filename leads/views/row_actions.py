@@ -1,0 +1,301 @@
+"""The lead actions of the browser pages, in one table (``ACTIONS``), and the
+one view that runs them (``lead_action``).
+
+Views parse forms and call ``leads.services``; no rule is decided here. A
+service's refusal goes back on the form (field errors next to the field,
+anything else above it) with the service's status code (400, 403, 409), and
+nothing was written. A plain POST (no JavaScript) redirects back with a flash
+message, or on refusal renders the lead page with the form and its errors; an
+HTMX POST from a list row answers through ``leadcourt.row_actions``: the row
+re-rendered (or gone, when the lead left the list) and the flash messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from leadcourt.accounts import roles
+from leadcourt.htmx import htmx_with_messages
+from leads import permissions, selectors, services
+from leads.forms import (
+    CloseLostForm,
+    CloseWonForm,
+    LeadActionForm,
+    ReasonChoices,
+    ReassignForm,
+    RejectForm,
+    ReturnAfterFollowupForm,
+    TouchForm,
+)
+from leads.models import OPEN_STATES, Lead
+
+
+@dataclass
+class PageChoices:
+    """What the forms of one page choose from, loaded once for all its rows."""
+
+    reasons: ReasonChoices | None = None
+    reps: tuple[tuple[int, str], ...] = ()
+
+    @classmethod
+    def for_actions(cls, names) -> PageChoices:
+        """The choices the forms of these actions need (see ``ACTIONS``)."""
+        specs = [ACTIONS[name] for name in names]
+        reasons = any(spec.needs_reasons for spec in specs)
+        reps = any(spec.needs_reps for spec in specs)
+        return cls(
+            reasons=ReasonChoices.from_codes(selectors.reason_codes_active()) if reasons else None,
+            reps=tuple((pk, name) for pk, name, active in selectors.sales_reps_for_choice() if active)
+            if reps
+            else (),
+        )
+
+
+def _open_lead_actions(lead: Lead, user) -> list[str]:
+    """The page actions that are no transitions: logging a touch (the
+    assigned rep) and reassigning (managers). The services allow both on open
+    leads only."""
+    if lead.state not in OPEN_STATES:
+        return []
+    return [
+        name
+        for name, may in (("touch", permissions.may_log_touch), ("reassign", permissions.may_reassign))
+        if may(lead, user)
+    ]
+
+
+def _shows_reassign(user) -> bool:
+    """Whether the all-leads list has the reassign column (managers)."""
+    return roles.is_manager(user) or roles.is_superuser(user)
+
+
+# --- the actions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a person can do to a lead from a page: its form (if it
+    takes input), the service call, and the words for a success."""
+
+    name: str
+    label: str
+    run: Callable[..., object]
+    success: Callable[[Lead, object, dict], str]
+    form: type[LeadActionForm] | None = None
+    button_class: str = ""
+    needs_reasons: bool = False
+    needs_reps: bool = False
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "D j M H:i") if moment else ""
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action(
+            name="accept",
+            button_class="ok",
+            label="Accept",
+            run=lambda lead, actor, data: services.lead_accept(lead=lead, actor=actor),
+            success=lambda lead, result, data: (
+                f"Accepted {lead}. Follow-up due {_when(result.followup_due_at)}; it is in My accepted leads."
+            ),
+        ),
+        Action(
+            name="reject",
+            button_class="danger",
+            label="Reject",
+            form=RejectForm,
+            needs_reasons=True,
+            run=lambda lead, actor, data: services.lead_reject(
+                lead=lead, actor=actor, reason=data["reason"], note=data["note"]
+            ),
+            success=lambda lead, result, data: (
+                f"Rejected {lead} ({result.rejection_reason.label}). "
+                f"Marketing may appeal until {_when(result.appeal_due_at)}."
+            ),
+        ),
+        Action(
+            name="touch",
+            label="Log touch",
+            form=TouchForm,
+            run=lambda lead, actor, data: services.lead_touch_log(
+                lead=lead,
+                actor=actor,
+                channel=data["channel"],
+                outcome=data["outcome"],
+                note=data["note"],
+                occurred_at=data["occurred_at"],
+            ),
+            success=lambda lead, result, data: (
+                f"Touch logged on {lead}: {result.get_channel_display()}, "
+                f"{result.get_outcome_display().lower()}."
+            ),
+        ),
+        Action(
+            name="qualify_opportunity",
+            button_class="ok",
+            label="Qualify as opportunity",
+            run=lambda lead, actor, data: services.lead_qualify_opportunity(lead=lead, actor=actor),
+            success=lambda lead, result, data: f"{lead} is now an opportunity (SQL).",
+        ),
+        Action(
+            name="return",
+            button_class="danger",
+            label="Return to marketing",
+            form=ReturnAfterFollowupForm,
+            needs_reasons=True,
+            run=lambda lead, actor, data: services.lead_return_after_followup(
+                lead=lead, actor=actor, reason=data["reason"], note=data["note"]
+            ),
+            success=lambda lead, result, data: (
+                f"Returned {lead} after follow-up ({result.rejection_reason.label}). "
+                f"Marketing may appeal until {_when(result.appeal_due_at)}."
+            ),
+        ),
+        Action(
+            name="close_won",
+            button_class="ok",
+            label="Close won",
+            form=CloseWonForm,
+            run=lambda lead, actor, data: services.lead_close_won(
+                lead=lead, actor=actor, amount=data["amount"]
+            ),
+            success=lambda lead, result, data: (
+                f"Closed won: {lead}, {result.won_amount:,.2f}. Congratulations!"
+            ),
+        ),
+        Action(
+            name="close_lost",
+            button_class="danger",
+            label="Close lost",
+            form=CloseLostForm,
+            needs_reasons=True,
+            run=lambda lead, actor, data: services.lead_close_lost(
+                lead=lead, actor=actor, reason=data["reason"], note=data["note"]
+            ),
+            success=lambda lead, result, data: f"Closed lost: {lead} ({result.lost_reason.label}).",
+        ),
+        Action(
+            name="reassign",
+            label="Reassign",
+            form=ReassignForm,
+            needs_reps=True,
+            run=lambda lead, actor, data: services.lead_reassign(
+                lead=lead, actor=actor, rep=data["rep_user"], note=data["note"]
+            ),
+            success=lambda lead, result, data: f"{lead} is now assigned to {result.assigned_rep}.",
+        ),
+    )
+}
+
+
+# Transition names whose page action is named differently.
+TRANSITION_ACTIONS = {"return_after_followup": "return"}
+
+
+def _action_form(action: Action, lead_id: int, choices: PageChoices, data=None) -> LeadActionForm | None:
+    if action.form is None:
+        return None
+    kwargs = {"lead_id": lead_id}
+    if action.needs_reasons:
+        kwargs["reasons"] = choices.reasons
+    if action.needs_reps:
+        kwargs["reps"] = choices.reps
+    return action.form(data, **kwargs)
+
+
+# --- list rows (the pieces HTMX swaps) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowKind:
+    """A list whose rows carry actions: how to fetch one row again after an
+    action, and which forms its rows show."""
+
+    template: str
+    rows: Callable[..., object]
+    forms: tuple[str, ...]
+
+
+ROW_KINDS = {
+    "inbox": RowKind(
+        template="leads/_inbox_row.html",
+        rows=lambda user: selectors.rep_inbox_rows(rep=user),
+        forms=("reject", "touch"),
+    ),
+    "worked": RowKind(
+        template="leads/_worked_row.html",
+        rows=lambda user: selectors.rep_worked_rows(rep=user),
+        forms=("touch", "return", "close_won", "close_lost"),
+    ),
+    "list": RowKind(
+        template="leads/_list_row.html",
+        rows=lambda user: selectors.leads_visible_to(user),
+        forms=("reassign",),
+    ),
+}
+
+
+def _row_context(
+    kind: str, lead: Lead, *, request, rulebook, choices, next_url, bound=None, error=None
+) -> dict:
+    """Everything one row's template needs; ``bound`` replaces the blank form
+    of its action (to show errors) and opens it."""
+    lead.grade = rulebook.grade_for(lead.criteria_count)
+    if kind == "worked":
+        lead.touches_required = rulebook.touches_required(lead.grade)
+    forms = {
+        name: _action_form(ACTIONS[name], lead.pk, choices)
+        for name in ROW_KINDS[kind].forms
+        if ACTIONS[name].form is not None
+    }
+    open_form = None
+    if bound is not None:
+        forms[bound.action] = bound
+        open_form = bound.action
+    return {
+        "lead": lead,
+        "forms": forms,
+        "open_form": open_form,
+        "row_error": error.message if error is not None and bound is None else None,
+        "next_url": next_url,
+        "row_kind": kind,
+        "may_reassign": "reassign" in _open_lead_actions(lead, request.user),
+        "show_reassign": _shows_reassign(request.user),
+    }
+
+
+def _htmx_row_response(
+    request, kind: str, lead_id: int, *, choices, next_url, bound=None, error=None, status=200
+):
+    lead = ROW_KINDS[kind].rows(request.user).filter(pk=lead_id).first()
+    # A lead that left this list (accepted, rejected, closed; or someone else
+    # acted first) loses its row, and a refusal is said as a message.
+    body = ""
+    if lead is not None:
+        context = _row_context(
+            kind,
+            lead,
+            request=request,
+            rulebook=selectors.rulebook_current(),
+            choices=choices,
+            next_url=next_url,
+            bound=bound,
+            error=error,
+        )
+        body = render_to_string(ROW_KINDS[kind].template, context, request=request)
+    return htmx_with_messages(
+        request,
+        HttpResponse(body, status=status),
+        error=error.message if error is not None else "",
+        in_place=lead is not None,
+    )
