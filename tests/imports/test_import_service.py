@@ -5,16 +5,20 @@ importing a file again creates nothing."""
 from __future__ import annotations
 
 import itertools
+import logging
+import threading
+from contextlib import contextmanager, suppress
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
-from django.db.models import Count
+from django.db import IntegrityError, OperationalError
+from django.db.models import Count, Q
 
 from leadcourt.errors import ActionForbidden, InvalidInput
 from leads.imports import services
 from leads.imports.services import lead_import_run, lead_import_start
 from leads.models import Lead, LeadEvent, LeadImport, LeadImportRowError, LeadImportStatus, LeadState
+from tests.concurrency import run_at_once
 from tests.factories import inquiry
 from tests.imports.conftest import SALESFORCE_HEADER, csv_bytes, salesforce_rows, upload
 
@@ -249,21 +253,6 @@ def test_running_a_finished_import_again_does_nothing(marketer):
     assert (again.status, again.created_count) == (LeadImportStatus.DONE, 3)
 
 
-def test_a_second_worker_on_the_same_run_stops_instead_of_importing_a_chunk_twice(marketer):
-    lead_import = start(marketer, csv_bytes(SALESFORCE_HEADER, salesforce_rows(5)))
-    # Another worker already committed the first chunk of 2 rows.
-    LeadImport.objects.filter(pk=lead_import.pk).update(
-        status=LeadImportStatus.RUNNING, rows_done=2, created_count=2
-    )
-
-    with pytest.raises(services._Superseded):
-        services._chunk_import(
-            lead_import, [(2, ["x"] * 7)], offset=0, columns={}, header_count=7, rulebook=None
-        )
-
-    assert Lead.objects.count() == 0
-
-
 def test_the_file_is_streamed_not_read_whole(marketer):
     """By the time the first chunk is written only a small prefix of the file
     has been read: rows are pulled through csv.reader a block at a time."""
@@ -350,3 +339,143 @@ def test_only_marketers_and_administrators_may_import(rep, manager, admin_user):
     result = import_file(admin_user, content)
     assert result.created_count == 1
     assert Lead.objects.get().marketer is None  # an administrator does not become the owner
+
+
+# --- two workers at once ---------------------------------------------------------------
+#
+# Real races on PostgreSQL: each worker is a thread with its own connection,
+# running the public entry point the Celery task calls, and its chunks commit
+# (``transaction=True``); see tests/adjudication/test_concurrency.py for why
+# these tests also restore the migrated data afterwards.
+
+RACE_ROWS = 40
+RACE_CHUNK = 5
+HOLD = 0.5  # seconds a first chunk waits for the other worker; long against a thread start
+
+
+@contextmanager
+def first_chunks_meet():
+    """Each worker's first chunk waits at the duplicate-email lookup (inside
+    the chunk's transaction, after the run row's lock and the external-id
+    check, before any insert) until the other worker's first chunk is there
+    too, or ``HOLD`` has passed. Where nothing keeps them apart, both chunks
+    are then open at once; where the run row's lock does, the second worker
+    never gets there and the first goes on after ``HOLD``."""
+    real_lookup = services.lead_first_by_email
+    meeting = threading.Barrier(2)
+    arrived: set[int] = set()
+
+    def lookup(emails):
+        if threading.get_ident() not in arrived:
+            arrived.add(threading.get_ident())
+            # Broken after HOLD: the other worker is held off, as the lock should do.
+            with suppress(threading.BrokenBarrierError):
+                meeting.wait(timeout=HOLD)
+        return real_lookup(emails)
+
+    with mock.patch.object(services, "lead_first_by_email", side_effect=lookup):
+        yield
+
+
+def assert_each_lead_created_once() -> None:
+    """No two leads share an external id or an email, and each lead has
+    exactly one history row, its "create"."""
+    leads = Lead.objects.annotate(
+        creates=Count("events", filter=Q(events__transition="create")), events_n=Count("events")
+    )
+    assert {(lead.creates, lead.events_n) for lead in leads} == {(1, 1)}
+    for column in ("external_id", "email"):
+        given = Lead.objects.exclude(**{f"{column}__isnull": True}).exclude(**{column: ""})
+        assert not given.values(column).annotate(n=Count("pk")).filter(n__gt=1).exists(), column
+    assert LeadEvent.objects.count() == Lead.objects.count()
+
+
+def assert_counters_add_up(run: LeadImport) -> None:
+    assert run.status == LeadImportStatus.DONE, (run.status, run.failure)
+    assert run.rows_done == run.total_rows == RACE_ROWS
+    assert run.created_count + run.existing_count + run.refused_count == RACE_ROWS
+    assert run.created_count == LeadEvent.objects.filter(data__import=run.pk).count()
+    assert run.refused_count == run.row_errors.values("row_number").distinct().count()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("migrated_data_restored")
+def test_two_workers_on_the_same_run_import_each_chunk_once(marketer, caplog):
+    """A re-delivered task while the first is still running: both workers run
+    ``lead_import_run`` on the same run at once.
+
+    The first chunk creates no lead (two rows are refused, three are leads
+    already), so the unique external id cannot stop a second write of it:
+    only the run row's lock and the offset check under it do. Without
+    ``select_for_update`` both workers find ``rows_done == 0`` and write the
+    chunk, its five rows are counted twice (the ``leadimport_counts_add_up``
+    constraint only refuses counts past the end of the file), each worker
+    then finds the counters beyond its offset and stops, and the run never
+    finishes. Without the offset check the second worker waits for the lock,
+    then writes the chunk again. Either way this test fails.
+    """
+    rows = salesforce_rows(RACE_ROWS)
+    rows[0][4] = rows[1][4] = "not-an-email"
+    for external_id, *_ in rows[2:RACE_CHUNK]:
+        inquiry(marketer, external_id=external_id)
+    lead_import = start(marketer, csv_bytes(SALESFORCE_HEADER, rows))
+    caplog.set_level(logging.INFO, logger=services.__name__)
+
+    def worker():
+        return lead_import_run(import_id=lead_import.pk, chunk_size=RACE_CHUNK)
+
+    with first_chunks_meet():
+        outcomes = run_at_once(worker, worker)
+
+    assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+    lead_import.refresh_from_db()
+    assert_counters_add_up(lead_import)
+    assert (lead_import.created_count, lead_import.existing_count, lead_import.refused_count) == (35, 3, 2)
+    assert list(lead_import.row_errors.values_list("row_number", "field")) == [(2, "email"), (3, "email")]
+    assert Lead.objects.count() == RACE_ROWS - 2
+    assert_each_lead_created_once()
+    # The race happened: exactly one worker found the run taken and stopped.
+    assert len([r for r in caplog.records if "another worker is running it" in r.getMessage()]) == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("migrated_data_restored")
+def test_two_runs_of_the_same_file_at_once_create_each_lead_once(marketer, other_marketer):
+    """Two marketers upload the same list and both imports run at once.
+
+    Both runs' first chunks meet after finding none of their external ids,
+    then both insert: one insert waits on the other's uncommitted rows in
+    the unique index and, once they commit, fails with ``IntegrityError``;
+    that chunk rolls back whole and is retried, now finding those leads
+    existing. Without the retry that run fails (status "failed", the error
+    raised to its worker); without the unique external id both runs would
+    create the chunk's leads. Either way this test fails.
+    """
+    content = csv_bytes(SALESFORCE_HEADER, salesforce_rows(RACE_ROWS))
+    runs = [start(marketer, content), start(other_marketer, content)]
+    real_bulk_create = Lead.objects.bulk_create
+    collisions = []
+
+    def bulk_create(objs, *args, **kwargs):
+        try:
+            return real_bulk_create(objs, *args, **kwargs)
+        except IntegrityError as exc:
+            collisions.append(exc)
+            raise
+
+    def worker(run):
+        return lambda: lead_import_run(import_id=run.pk, chunk_size=RACE_CHUNK)
+
+    with first_chunks_meet(), mock.patch.object(Lead.objects, "bulk_create", side_effect=bulk_create):
+        outcomes = run_at_once(*(worker(run) for run in runs))
+
+    assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+    assert collisions, "the runs never collided: the race did not happen"
+    for run in runs:
+        run.refresh_from_db()
+        assert_counters_add_up(run)
+        assert run.refused_count == 0
+    assert sum(run.created_count for run in runs) == RACE_ROWS
+    assert sum(run.existing_count for run in runs) == RACE_ROWS
+    assert Lead.objects.count() == RACE_ROWS
+    assert_each_lead_created_once()

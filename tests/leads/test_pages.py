@@ -4,7 +4,7 @@ home per role, the lead page, the rulebook."""
 from __future__ import annotations
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from adjudication.services import case_open_appeal
 from leadcourt.accounts import roles
@@ -79,32 +79,23 @@ def test_logout_is_a_post_and_ends_the_session(client, rep):
 # --- home, per role ---------------------------------------------------------------------
 
 
-def _first_url(*names):
-    for name in names:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    raise AssertionError(f"none of {names} resolves")
-
-
 @pytest.mark.parametrize(
-    ("persona", "destinations"),
+    ("persona", "destination"),
     [
-        ("rep", ("rep-inbox",)),
-        ("judge", ("review-queue",)),
-        ("manager", ("lead-list",)),
-        ("marketer", ("marketer-leads", "lead-list")),
-        ("admin_user", ("lead-list",)),
+        ("rep", "rep-inbox"),
+        ("judge", "review-queue"),
+        ("manager", "lead-list"),
+        ("marketer", "marketer-leads"),
+        ("admin_user", "lead-list"),
     ],
 )
-def test_home_sends_each_role_to_its_main_page(client, request, persona, destinations):
+def test_home_sends_each_role_to_its_main_page(client, request, persona, destination):
     client.force_login(request.getfixturevalue(persona))
 
     response = client.get(reverse("home"))
 
     assert response.status_code == 302
-    assert response.url == _first_url(*destinations)
+    assert response.url == reverse(destination)
 
 
 def test_a_rep_who_is_also_a_judge_lands_on_the_inbox(client):
@@ -171,13 +162,14 @@ def test_judge_opens_an_appealed_lead_and_sees_the_appeal_in_its_history(client,
 
     content = page(client, judge, reverse("lead-detail", args=[lead.pk]))
 
-    assert "Rejected → In review" in content
-    try:  # the case pages are their own app; link to them when they are installed
-        case_url = reverse("case-detail", args=[case.pk])
-    except NoReverseMatch:
-        case_url = None
-    if case_url:
-        assert case_url in content
+    # The history's link is written with ``{% url … as %}``, which renders
+    # nothing when the name does not resolve: only this assertion notices.
+    case_link = f'href="{reverse("case-detail", args=[case.pk])}"'
+    history = content[content.index('id="history"') : content.index('id="cases"')]
+    cases = content[content.index('id="cases"') : content.index('id="touches"')]
+    assert "Rejected → In review" in history
+    assert case_link in history
+    assert case_link in cases
 
 
 def test_lead_page_marks_a_probable_duplicate(client, marketer):
