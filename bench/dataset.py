@@ -19,7 +19,7 @@ hours). What the services would have written is imitated row for row:
   ``_enter_review``, ``verdict_*``), so every check constraint holds;
 * every state change has its ``LeadEvent`` (transition, from, to, actor,
   reason, note, ``data`` as ``leads.services`` / ``adjudication.services``
-  write it, the rulebook version in force), appended in time order, so
+  write it, the rulebook version in force), appended month by month, so
   event ids increase with time within each lead as the metrics expect; the
   append-only trigger stays on (rows are only ever inserted);
 * touches for accepted leads (enough for the grade where the story says the
@@ -1090,7 +1090,7 @@ def cases_sql(ids: dict) -> list[str]:
                WHEN decision = 'return' THEN 'Contact data incomplete; marketing to re-qualify' ELSE '' END,
           CASE WHEN vi IS NULL THEN NULL ELSE judge END
         FROM bench_pc pc LEFT JOIN bench_pt_agg a ON a.lead_id = pc.id AND pc.kind = 'not_followed_up'
-        ORDER BY case_id""",
+        ORDER BY pc.id""",
         # The marketer's argument opens every appeal; half get the rep's answer a day later.
         """INSERT INTO adjudication_statement (case_id, author_id, text, created_at)
         SELECT case_id, author, text, at FROM (
@@ -1109,7 +1109,7 @@ def cases_sql(ids: dict) -> list[str]:
 
 
 def events_sql(ids: dict, rb2_at: datetime) -> str:
-    """Every history row, in time order (ids increase with time)."""
+    """Every history row; ids increase with time within each lead (and month by month overall)."""
     S = SC
     sysid = ids["system"]
     iso_due = "to_char(case_due AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
@@ -1169,13 +1169,16 @@ def events_sql(ids: dict, rb2_at: datetime) -> str:
     SELECT lead_id, transition, from_state, to_state, actor_id, occurred_at, reason_id, note, data,
         CASE WHEN occurred_at >= '{rb2_at.isoformat()}' THEN {ids["rb2"]} ELSE {ids["rb1"]} END
     FROM ({union}) AS e (lead_id, transition, from_state, to_state, actor_id, occurred_at, reason_id, note, data)
-    ORDER BY occurred_at, lead_id"""
+    -- Month by month (the heap stays in time order at that grain), and by
+    -- lead within a month: the foreign-key checks at commit then visit the
+    -- leads in order instead of at random (several times faster at 10^6).
+    ORDER BY date_trunc('month', occurred_at), lead_id, occurred_at"""
 
 
 TOUCHES_INSERT = """
 INSERT INTO leads_touch (lead_id, actor_id, channel, outcome, note, occurred_at, created_at)
 SELECT lead_id, rep, channel, outcome, '', occurred_at, occurred_at + interval '1 min'
-FROM {PT} pt ORDER BY occurred_at, lead_id"""
+FROM {PT} pt ORDER BY date_trunc('month', occurred_at), lead_id, occurred_at"""
 
 SEQUENCES = [
     ("leads_lead", "id"),
@@ -1321,7 +1324,8 @@ def build(url: str, n: int) -> dict:
                     f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
                     f"GREATEST((SELECT max({column}) FROM {table}), 1))"
                 )
-            cursor.execute("DROP TABLE bench_p, bench_pc, bench_pt, bench_pt_agg, bench_masks")
+            if os.environ.get("BENCH_KEEP_PLAN") != "1":  # kept for debugging the generator
+                cursor.execute("DROP TABLE bench_p, bench_pc, bench_pt, bench_pt_agg, bench_masks")
             cursor.execute("ANALYZE")
         seconds = time.perf_counter() - started
         counts = dataset_counts(cursor)
