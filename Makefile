@@ -91,12 +91,14 @@ screenshots: $(DEV_STAMP)
 # --- make bench: the benchmark of record (not part of make test) ----------------------------
 # bench/run.py builds (or reuses) the leadcourt_bench database with BENCH_LEADS
 # leads (bench/dataset.py), starts gunicorn on a free port of 127.0.0.1, measures
-# every row of issue #11 against its floor and writes bench/RESULTS.md. Knobs:
+# every row of issue #11 against its floor and writes bench/RESULTS.md (other
+# sizes: database leadcourt_bench_<N>, bench/RESULTS-<N>.md). Knobs:
 # BENCH_LEADS, BENCH_REBUILD=1, BENCH_SWEEP_SIZES=10000,100000, BENCH_ROUNDS,
 # BENCH_LOAD_SECONDS, BENCH_JOB_TIMEOUT, BENCH_SWEEP_TIMEOUT (bench/README.md).
 # The CSV import row runs bench/import_bench.py in its own leadcourt_bench_import
 # database; make bench-import runs that alone (DATABASE_URL as before).
-BENCH_DATABASE_URL ?= postgres://leadcourt:leadcourt@127.0.0.1:5432/leadcourt_bench
+# Empty: bench/run.py picks leadcourt_bench (1,000,000 leads) or leadcourt_bench_<N>.
+BENCH_DATABASE_URL ?=
 BENCH_LEADS ?= 1000000
 bench: $(DEV_STAMP)
 	@DB_NAME=$(DB_NAME) DB_USER=leadcourt DB_PASSWORD=leadcourt PYTHON=$(BIN)/python bash scripts/ensure-services.sh
@@ -108,7 +110,8 @@ bench-quick: bench
 
 bench-import: $(DEV_STAMP)
 	@DB_NAME=$(DB_NAME) DB_USER=leadcourt DB_PASSWORD=leadcourt PYTHON=$(BIN)/python bash scripts/ensure-services.sh
-	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)_import} CELERY_BROKER_URL=redis://127.0.0.1:6379/15 $(BIN)/python bench/import_bench.py
+	DATABASE_URL=$${DATABASE_URL:-postgres://leadcourt:leadcourt@127.0.0.1:5432/leadcourt_bench_import} \
+	  CELERY_BROKER_URL=redis://127.0.0.1:6379/15 $(BIN)/python bench/import_bench.py
 
 # --- Conveniences ---------------------------------------------------------------------------
 lint: $(DEV_STAMP)

@@ -30,6 +30,10 @@
 6. CSV import of the real export against ``COPY`` (``bench/import_bench.py``,
    in its own empty database).
 
+A run on any other number of leads than the record's million uses its own
+database (``leadcourt_bench_<N>``) and writes ``bench/RESULTS-<N>.md``, so a
+quick check neither rebuilds nor overwrites the run of record.
+
 Writes ``bench/RESULTS.md`` (and ``bench/PLANS.md``: EXPLAIN ANALYZE of each
 page's slowest query). Every loop is bounded in count and time; a job that
 runs past its bound is stopped and reported as "> N s (stopped)". Only
@@ -72,7 +76,15 @@ def env_int(name: str, default: int) -> int:
 
 
 LEADS = env_int("BENCH_LEADS", 1_000_000)
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", dataset.DEFAULT_DATABASE_URL)
+RECORD_LEADS = 1_000_000
+# The run of record keeps leadcourt_bench; other sizes get a database (and
+# results file) of their own, so that a quick run does not destroy the big one.
+SUFFIX = "" if LEADS == RECORD_LEADS else f"_{LEADS}"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or urlunsplit(
+    urlsplit(dataset.DEFAULT_DATABASE_URL)._replace(path=f"/leadcourt_bench{SUFFIX}")
+)
+RESULTS = BENCH / ("RESULTS.md" if not SUFFIX else f"RESULTS-{LEADS}.md")
+PLANS = BENCH / ("PLANS.md" if not SUFFIX else f"PLANS-{LEADS}.md")
 IMPORT_DATABASE_URL = os.environ.get(
     "BENCH_IMPORT_DATABASE_URL", urlunsplit(urlsplit(DATABASE_URL)._replace(path="/leadcourt_bench_import"))
 )
@@ -1193,14 +1205,14 @@ def write_results(
     ]
     for note in report.notes:
         lines += ["", note]
-    (BENCH / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    RESULTS.write_text("\n".join(lines) + "\n")
     if report.plans:
-        (BENCH / "PLANS.md").write_text(
+        PLANS.write_text(
             "# Query plans of the benchmarked pages\n\n"
             f"`EXPLAIN (ANALYZE, BUFFERS)` of the slowest query of each page, {LEADS:,} leads, "
             f"{started:%Y-%m-%d}. Written by `bench/run.py`.\n\n" + "\n".join(report.plans)
         )
-    print(f"wrote {BENCH / 'RESULTS.md'}")
+    print(f"wrote {RESULTS}" + (f" and {PLANS}" if report.plans else ""))
 
 
 def main() -> int:
@@ -1229,7 +1241,11 @@ def main() -> int:
     clock = time.perf_counter()
     command = " ".join(
         [f"BENCH_LEADS={LEADS}"]
-        + [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("BENCH_") and k != "BENCH_LEADS"]
+        + [
+            f"{k}={v}"
+            for k, v in sorted(os.environ.items())
+            if k.startswith("BENCH_") and k != "BENCH_LEADS" and v
+        ]
         + ["python bench/run.py"]
         + sys.argv[1:]
     )
