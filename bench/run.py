@@ -1156,7 +1156,14 @@ def machine() -> dict:
 
 
 def write_results(
-    report: Report, started: datetime, command: str, info: dict, load_end: str, seconds: float
+    report: Report,
+    started: datetime,
+    command: str,
+    info: dict,
+    load_end: str,
+    seconds: float,
+    *,
+    partial: bool = False,
 ) -> None:
     lines = [
         "# Benchmark results",
@@ -1205,14 +1212,19 @@ def write_results(
     ]
     for note in report.notes:
         lines += ["", note]
-    RESULTS.write_text("\n".join(lines) + "\n")
+    results, plans = RESULTS, PLANS
+    if partial:
+        # A run of some parts only never replaces the complete results.
+        results = results.with_name(results.stem + "-partial.md")
+        plans = plans.with_name(plans.stem + "-partial.md")
+    results.write_text("\n".join(lines) + "\n")
     if report.plans:
-        PLANS.write_text(
+        plans.write_text(
             "# Query plans of the benchmarked pages\n\n"
             f"`EXPLAIN (ANALYZE, BUFFERS)` of the slowest query of each page, {LEADS:,} leads, "
             f"{started:%Y-%m-%d}. Written by `bench/run.py`.\n\n" + "\n".join(report.plans)
         )
-    print(f"wrote {RESULTS}" + (f" and {PLANS}" if report.plans else ""))
+    print(f"wrote {results}" + (f" and {plans}" if report.plans else ""))
 
 
 def main() -> int:
@@ -1272,7 +1284,9 @@ def main() -> int:
         stop_children()
         cases_restore()
     load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    write_results(report, started, command, info, load_end, time.perf_counter() - clock)
+    write_results(
+        report, started, command, info, load_end, time.perf_counter() - clock, partial=bool(args.only)
+    )
     return 0
 
 
