@@ -62,7 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://leadcourt:leadcourt@127.0.0.1:5432/leadcourt_bench"
 # Bump when the generated data changes shape: a stored dataset of another
 # version is rebuilt rather than reused.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 # Every bench user's password (one hash, computed once, stored for all).
 BENCH_PASSWORD = "bench-password-not-secret"  # noqa: S105 - the bench users only, on a local bench database
 META_TABLE = "bench_dataset_meta"
@@ -398,6 +398,14 @@ CRITERIA_CODES = [
     "competition",
     "urgency",
 ]
+
+
+# Why a disqualified lead was disqualified (its field and its history note).
+DISQUALIFY_REASON = (
+    "('Not a fit: ' || lower((ARRAY["
+    + ",".join("'" + t + "'" for t in TITLES)
+    + f"])[1 + floor(pg_temp.r(id, 67) * {len(TITLES)})::int]))"
+)
 
 
 # --- small SQL builders ------------------------------------------------------------------
@@ -1039,7 +1047,7 @@ def leads_insert_sql(t: int, ids: dict) -> str:
         CASE WHEN sc IN ({S["rejected_window_open"]}, {S["appeal_open"]}) THEN appeal_due END,
         CASE WHEN {has_rejection} THEN reject_reason END,
         CASE WHEN {has_rejection} THEN {note} ELSE '' END,
-        CASE WHEN sc = {S["disqualified"]} THEN 'Not a fit: ' || lower({titles}[1 + floor(pg_temp.r(id, 67) * {len(TITLES)})::int]) ELSE '' END,
+        CASE WHEN sc = {S["disqualified"]} THEN {DISQUALIFY_REASON} ELSE '' END,
         {return_cause},
         CASE WHEN sc = {S["won"]} THEN amount END,
         CASE WHEN sc = {S["lost"]} THEN lost_reason END
@@ -1128,7 +1136,9 @@ def events_sql(ids: dict, rb2_at: datetime) -> str:
                  FROM leads_lead d JOIN leads_lead o ON o.id = d.duplicate_of_id WHERE d.id = p.id),
                 '{}'::jsonb) ELSE '{}'::jsonb END
             FROM p""",
-        "SELECT id, 'disqualify', 'inquiry', 'disqualified', marketer, t_dq, NULL, 'Not a fit', '{}'::jsonb FROM p WHERE t_dq IS NOT NULL",
+        # The note is the lead's disqualify_reason, as lead_disqualify records it.
+        f"""SELECT id, 'disqualify', 'inquiry', 'disqualified', marketer, t_dq, NULL,
+              {DISQUALIFY_REASON}, '{{}}'::jsonb FROM p WHERE t_dq IS NOT NULL""",
         """SELECT id, 'qualify', 'inquiry', 'mql', marketer, t_qualify, NULL, '',
               jsonb_build_object('rep', rep, 'criteria_met', crit_n) FROM p WHERE t_qualify IS NOT NULL""",
         "SELECT id, 'accept', 'mql', 'sal', rep, t_accept, NULL, '', '{}'::jsonb FROM p WHERE t_accept IS NOT NULL",
