@@ -1140,7 +1140,7 @@ def machine() -> dict:
         version = conn.execute("SHOW server_version").fetchone()[0]
         settings = dict(
             conn.execute(
-                "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name IN "
                 "('shared_buffers', 'work_mem', 'autovacuum', 'max_wal_size', 'synchronous_commit')"
             ).fetchall()
         )
