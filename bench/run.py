@@ -1086,11 +1086,24 @@ def sweep_rows(report: Report) -> None:
                 )
             )
     finally:
+        broker_purge()
         terminate_backends(SWEEP_DATABASE)
         with psycopg.connect(dataset.admin_url(DATABASE_URL), autocommit=True) as conn:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SWEEP_DATABASE))
             )
+
+
+def broker_purge() -> None:
+    """Empty the bench's own Redis database: the sweep queued a notification
+    task per case (after commit) that no worker will ever run. Never the
+    tests' database 0."""
+    import redis
+
+    client = redis.Redis.from_url(BROKER_URL)
+    if client.connection_pool.connection_kwargs.get("db", 0) == 0:
+        return
+    client.flushdb()
 
 
 # --- the CSV import ---------------------------------------------------------------------------------
