@@ -146,6 +146,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--preset", default="x-education")
+    parser.add_argument(
+        "--json", type=Path, help="also write the numbers to this file (bench/run.py reads it)"
+    )
     args = parser.parse_args()
     if not args.file.is_file():
         print(f"bench: {args.file} not found (set LEADCOURT_SHARED_DATA or pass --file)", file=sys.stderr)
@@ -162,10 +165,10 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="leadcourt-bench-") as media_root:
         django_setup(url, media_root)
-        return bench(args.file, args.preset, name)
+        return bench(args.file, args.preset, name, json_path=args.json)
 
 
-def bench(path: Path, preset: str, name: str) -> int:
+def bench(path: Path, preset: str, name: str, json_path: Path | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
@@ -215,6 +218,25 @@ def bench(path: Path, preset: str, name: str) -> int:
         f"\nratio import / COPY: {first_total / copy_seconds:.0f}x the time "
         f"(rows only: {first_rows / copy_seconds:.0f}x); re-import / COPY: {again_total / copy_seconds:.0f}x"
     )
+
+    if json_path is not None:
+        import json
+
+        json_path.write_text(
+            json.dumps(
+                {
+                    "rows": first.total_rows,
+                    "created": first.created_count,
+                    "import_seconds": first_total,
+                    "import_rows_seconds": first_rows,
+                    "reimport_seconds": again_total,
+                    "reimport_created": again.created_count,
+                    "copy_rows": copy_rows,
+                    "copy_seconds": copy_seconds,
+                    "copy_runs": [seconds for _, seconds in copies],
+                }
+            )
+        )
 
     ok = (
         first.status == again.status == "done"
