@@ -113,7 +113,7 @@ bench-quick: bench
 bench-import: $(DEV_STAMP)
 	@DB_NAME=$(DB_NAME) DB_USER=leadcourt DB_PASSWORD=leadcourt PYTHON=$(BIN)/python bash scripts/ensure-services.sh
 	DATABASE_URL=$${DATABASE_URL:-postgres://leadcourt:leadcourt@127.0.0.1:5432/leadcourt_bench_import} \
-	  CELERY_BROKER_URL=redis://127.0.0.1:6379/15 $(BIN)/python bench/import_bench.py
+	  CELERY_BROKER_URL=redis://127.0.0.1:6379/14 $(BIN)/python bench/import_bench.py
 
 # --- Conveniences ---------------------------------------------------------------------------
 lint: $(DEV_STAMP)
