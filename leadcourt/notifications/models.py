@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from leadcourt import clock
 from leadcourt.accounts import roles
 
 
@@ -89,7 +90,7 @@ class Notification(models.Model):
     status = models.CharField(
         max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
     # When a delivery worker last claimed the row. While the row is
     # ``sending`` it is also that worker's claim: marking the row sent only
     # succeeds where it still holds the value the worker wrote, so a worker
@@ -140,7 +141,7 @@ class NotificationOptOut(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_opt_outs"
     )
     kind = models.CharField(max_length=24, choices=NotificationKind.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         constraints = [

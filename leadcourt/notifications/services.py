@@ -26,9 +26,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from leadcourt import clock
 from leadcourt.errors import InvalidInput
 from leadcourt.notifications.models import (
     ESSENTIAL_KINDS,
@@ -164,7 +164,7 @@ def notifications_requeue_stale() -> int:
     ``CLAIM_TIMEOUT``: the task may have been acknowledged, or its redelivery
     found the claim still fresh). Delivery claims each row again, so a row
     queued twice is still mailed once."""
-    now = timezone.now()
+    now = clock.now()
     ids = list(
         Notification.objects.filter(
             Q(status=NotificationStatus.PENDING, created_at__lt=now - STALE_AFTER)
@@ -230,7 +230,7 @@ def _claim(notification_id: int) -> QuerySet[Notification] | None:
     it is still ``sending`` with the ``claimed_at`` written here), or None if
     the claim was not won.
     """
-    now = timezone.now()
+    now = clock.now()
     claimed = Notification.objects.filter(
         Q(status=NotificationStatus.PENDING)
         | Q(status=NotificationStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT),
@@ -329,7 +329,7 @@ def notification_deliver(*, notification_id: int) -> str:
         raise
     # Not released on failure from here on: the mail went out, and a row left
     # "sending" is mailed again only after the timeout, not at once.
-    marked = claim.update(status=NotificationStatus.SENT, sent_at=timezone.now(), subject=subject)
+    marked = claim.update(status=NotificationStatus.SENT, sent_at=clock.now(), subject=subject)
     if not marked:
         # This worker was so slow that its claim went stale and another
         # worker took the row over; that one records its own delivery.

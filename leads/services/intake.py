@@ -164,35 +164,18 @@ def lead_create(
     return lead, True
 
 
-def lead_create_and_qualify(
-    *,
-    actor,
-    external_id: str | None = None,
-    criteria: Iterable[str] = (),
-    campaign: Campaign | None = None,
-    segment: Segment | None = None,
-    marketer=None,
-    **fields: str,
-) -> tuple[Lead, bool]:
-    """Create an inquiry and deliver it to sales at once: one user action, so
-    one transaction. If qualifying is refused (too few criteria, no rep to
-    route to), the inquiry is not left behind either and the refusal is
-    raised as ``lead_qualify`` raises it.
+def lead_create_and_qualify(*, actor, **intake) -> tuple[Lead, bool]:
+    """Create an inquiry (``lead_create``'s arguments) and deliver it to sales
+    at once: one user action, so one transaction. If qualifying is refused
+    (too few criteria, no rep to route to), the inquiry is not left behind
+    either and the refusal is raised as ``lead_qualify`` raises it.
 
     Returns ``(lead, created)`` like ``lead_create``: an existing lead with
     the same external id is returned untouched (and not qualified), with
     ``created=False``.
     """
     with transaction.atomic():
-        lead, created = lead_create(
-            actor=actor,
-            external_id=external_id,
-            criteria=criteria,
-            campaign=campaign,
-            segment=segment,
-            marketer=marketer,
-            **fields,
-        )
+        lead, created = lead_create(actor=actor, **intake)
         if created:
             lead = lead_qualify(lead=lead, actor=actor)
     return lead, created

@@ -53,6 +53,7 @@ from demo.story import (
     _paths_for,
     office_hours_before,
 )
+from leadcourt import clock
 from leadcourt.accounts import roles
 from leadcourt.accounts.models import User
 from leadcourt.notifications.services import notifications_muted
@@ -94,7 +95,7 @@ class Command(StoryPlayer, BulkWriter, BaseCommand):
             )
         if leads < 0:
             raise CommandError("--leads must be zero or more.")
-        self.now = timezone.now().replace(second=0, microsecond=0)
+        self.now = clock.now().replace(second=0, microsecond=0)
         self.rulebook = rulebook_current()
         self.users = self._seed_users()
         self.system = roles.system_actor()
