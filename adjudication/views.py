@@ -24,7 +24,7 @@ from leadcourt import clock
 from leadcourt.accounts import roles
 from leadcourt.errors import ApplicationError
 from leadcourt.form_errors import form_add_service_error
-from leadcourt.htmx import htmx_with_messages
+from leadcourt.row_actions import RowList, row_answer, row_list_posting
 from leads.criteria import Criterion
 from leads.deadlines import WORKING_HOURS_PER_DAY, working_time_between
 from leads.models import Lead, LeadState, RulebookVersion
@@ -214,28 +214,30 @@ def _appeal_form(lead: Lead, data=None) -> AppealForm:
     return AppealForm(data, prefix=f"lead-{lead.pk}")
 
 
-def _rejected_card(
-    request, lead: Lead, *, form=None, outcome: str = "", case=None, error: str = "", status: int = 200
-):
-    """One card of the rejected-leads page, as HTMX swaps it in after Appeal or Concede."""
-    fresh = lead_get_visible(user=request.user, lead_id=lead.pk) or lead
+def _rejected_card_context(request, lead: Lead, *, outcome="", error="", form=None, case=None) -> dict:
     if form is not None and not error:
         error = " ".join(form.non_field_errors())
-    response = render(
-        request,
-        "adjudication/_rejected_card.html",
-        {
-            "lead": fresh,
-            "form": form or _appeal_form(lead),
-            "window": _appeal_window(fresh, rulebook=rulebook_current(), now=clock.now()),
-            "outcome": outcome,
-            "case": case,
-            "error": error,
-            "recycle": "recycle" in lead_allowed_transitions(lead=fresh, user=request.user),
-        },
-        status=status,
-    )
-    return htmx_with_messages(request, response, error=error)
+    return {
+        "lead": lead,
+        "form": form or _appeal_form(lead),
+        "window": _appeal_window(lead, rulebook=rulebook_current(), now=clock.now()),
+        "outcome": outcome,
+        "case": case,
+        "error": error,
+        "recycle": "recycle" in lead_allowed_transitions(lead=lead, user=request.user),
+    }
+
+
+# The cards of "Rejected leads". An appealed or conceded lead keeps its card
+# for this answer (the page drops it on the next load), so the card can say
+# what happened and link the case or the recycling.
+REJECTED_CARDS = RowList(
+    name="rejected",
+    template="adjudication/_rejected_card.html",
+    fetch=lambda request, pk: lead_get_visible(user=request.user, lead_id=pk),
+    context=_rejected_card_context,
+    says_outcome=True,
+)
 
 
 @login_required
@@ -279,6 +281,7 @@ def lead_appeal_submit(request, pk: int):
     """Appeal a rejection (the argument is required). HTMX gets the card back:
     the case it opened, or the form with the reason it was refused."""
     lead = _visible_lead_or_404(request, pk)
+    card = row_list_posting(request, REJECTED_CARDS)
     form = _appeal_form(lead, request.POST)
     status = 400
     if form.is_valid():
@@ -288,14 +291,18 @@ def lead_appeal_submit(request, pk: int):
             form_add_service_error(form, error)
             status = error.status
         else:
-            if request.htmx:
-                return _rejected_card(
-                    request, lead, outcome=f"Appealed: case #{case.pk} is before the judges.", case=case
+            if card is not None:
+                return row_answer(
+                    request,
+                    card,
+                    lead.pk,
+                    outcome=f"Appealed: case #{case.pk} is before the judges.",
+                    case=case,
                 )
             messages.success(request, f"Appeal filed: case #{case.pk} is before the judges.")
             return redirect("case-detail", pk=case.pk)
-    if request.htmx:
-        return _rejected_card(request, lead, form=form, status=status)
+    if card is not None:
+        return row_answer(request, card, lead.pk, form=form, status=status)
     return rejected_leads_page(request, forms_by_lead={lead.pk: form}, status=status)
 
 
@@ -304,14 +311,15 @@ def lead_appeal_submit(request, pk: int):
 def lead_concede_submit(request, pk: int):
     """Concede a rejection: the lead goes back to marketing (and may be recycled)."""
     lead = _visible_lead_or_404(request, pk)
+    card = row_list_posting(request, REJECTED_CARDS)
     try:
         lead_concede(lead=lead, actor=request.user)
     except ApplicationError as error:
-        if request.htmx:
-            return _rejected_card(request, lead, error=error.message, status=error.status)
+        if card is not None:
+            return row_answer(request, card, lead.pk, error=error.message, status=error.status)
         messages.error(request, error.message)
     else:
-        if request.htmx:
-            return _rejected_card(request, lead, outcome="Conceded: the lead is back with marketing.")
+        if card is not None:
+            return row_answer(request, card, lead.pk, outcome="Conceded: the lead is back with marketing.")
         messages.success(request, f"Conceded: {lead} is back with marketing.")
     return redirect("rejected-leads")

@@ -15,9 +15,10 @@ from django_htmx.http import HttpResponseClientRedirect
 from leadcourt.errors import ApplicationError
 from leadcourt.form_errors import form_add_service_error
 from leadcourt.htmx import safe_next
+from leadcourt.row_actions import row_answer, row_list_posting
 from leads import selectors
 from leads.views.lead_page import lead_page_render
-from leads.views.row_actions import ACTIONS, ROW_KINDS, PageChoices, _action_form, _htmx_row_response
+from leads.views.row_actions import ACTIONS, ROW_LISTS, PageChoices, _action_form
 
 
 @login_required
@@ -31,10 +32,8 @@ def lead_action(request, pk: int, action: str):
         raise Http404("No such lead.")
     lead_url = reverse("lead-detail", args=[lead.pk])
     next_url = safe_next(request, lead_url)
-    kind = request.POST.get("row") if request.POST.get("row") in ROW_KINDS else None
-    # What the action's form chooses from, and what the re-rendered row shows.
-    choices = PageChoices.for_actions({action, *(ROW_KINDS[kind].forms if kind else ())})
-    form = _action_form(spec, lead.pk, choices, data=request.POST)
+    row_list = row_list_posting(request, *ROW_LISTS)
+    form = _action_form(spec, lead.pk, PageChoices.for_actions({action}), data=request.POST)
 
     error: ApplicationError | None = None
     status = 400
@@ -50,17 +49,23 @@ def lead_action(request, pk: int, action: str):
             if form is not None:
                 form_add_service_error(form, exc)
         else:
+            if row_list is not None:
+                return row_answer(request, row_list, lead.pk, outcome=spec.success(lead, result, data))
             messages.success(request, spec.success(lead, result, data))
             if request.htmx:
-                if kind:
-                    return _htmx_row_response(request, kind, lead.pk, choices=choices, next_url=next_url)
                 return HttpResponseClientRedirect(next_url)
             return redirect(next_url)
 
     # Refused: nothing was written.
-    if request.htmx and kind:
-        return _htmx_row_response(
-            request, kind, lead.pk, choices=choices, next_url=next_url, bound=form, error=error, status=status
+    if row_list is not None:
+        return row_answer(
+            request,
+            row_list,
+            lead.pk,
+            status=status,
+            error=error.message if error is not None else "",
+            action=action,
+            bound=form,
         )
     return lead_page_render(
         request,

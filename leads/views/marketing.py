@@ -7,9 +7,9 @@ field it concerns (or above the form) with the service error's status, and
 nothing is written. Pages for a role the user does not hold are 403; leads
 the user may not see are 404.
 
-HTMX: the row actions on "My leads" post with ``hx-target`` set to the row;
-the answer is the row itself, re-rendered with the outcome, and a refusal
-htmx does not swap (403) comes as a flash message (``htmx_with_messages``).
+HTMX: the row actions on "My leads" are row actions of ``MY_LEADS_ROWS``
+(``leadcourt.row_actions``): the answer is the row itself, re-rendered with
+the outcome, and a refusal htmx does not swap (403) comes as a flash message.
 Without JavaScript the same forms post normally and get a redirect, or the
 action page with the error.
 """
@@ -29,7 +29,8 @@ from django.utils.html import format_html
 from leadcourt.accounts import roles
 from leadcourt.errors import ApplicationError, InvalidInput
 from leadcourt.form_errors import form_add_service_error
-from leadcourt.htmx import htmx_with_messages, safe_next
+from leadcourt.htmx import safe_next
+from leadcourt.row_actions import RowList, row_answer, row_list_posting
 from leads import selectors, services
 from leads.marketing_forms import (
     DisqualifyForm,
@@ -221,22 +222,26 @@ def _action_form(name: str, lead: Lead, data=None):
     return QualifyForm(data, initial={"set_criteria": True, "criteria": lead.criteria})
 
 
-def _row_response(request, lead: Lead, *, ok: str = "", error: str = "", status: int = 200):
-    fresh = selectors.lead_get_visible(user=request.user, lead_id=lead.pk)
+def _my_leads_row_context(request, lead: Lead, *, outcome: str = "", error: str = "") -> dict:
     rulebook = selectors.rulebook_current()
-    response = render(
-        request,
-        "leads/marketing/_lead_row.html",
-        {
-            "row": _lead_row(fresh, request.user, rulebook),
-            "ok": ok,
-            "error": error,
-            "rulebook": rulebook,
-            "this_url": safe_next(request, reverse("marketer-leads")),
-        },
-        status=status,
-    )
-    return htmx_with_messages(request, response, error=error)
+    return {
+        "row": _lead_row(lead, request.user, rulebook),
+        "ok": outcome,
+        "error": error,
+        "rulebook": rulebook,
+        "this_url": safe_next(request, reverse("marketer-leads")),
+    }
+
+
+# The rows of "My leads": a lead stays on the list whatever its state, so the
+# row says what happened on itself.
+MY_LEADS_ROWS = RowList(
+    name="my-leads",
+    template="leads/marketing/_lead_row.html",
+    fetch=lambda request, pk: selectors.lead_get_visible(user=request.user, lead_id=pk),
+    context=_my_leads_row_context,
+    says_outcome=True,
+)
 
 
 def _lead_action(request, pk: int, name: str):
@@ -245,7 +250,7 @@ def _lead_action(request, pk: int, name: str):
     lead = selectors.lead_get_visible(user=request.user, lead_id=pk)
     if lead is None:
         raise Http404("No such lead.")
-    to_row = bool(request.htmx) and (request.htmx.target or "").startswith("lead-row-")
+    row_list = row_list_posting(request, MY_LEADS_ROWS)
     error: ApplicationError | None = None
     if request.method == "POST":
         form = _action_form(name, lead, request.POST)
@@ -256,14 +261,14 @@ def _lead_action(request, pk: int, name: str):
                 error = exc
                 form_add_service_error(form, exc)
             else:
-                if to_row:
-                    return _row_response(request, lead, ok=message)
+                if row_list is not None:
+                    return row_answer(request, row_list, lead.pk, outcome=message)
                 messages.success(request, message)
                 return redirect(safe_next(request, reverse("lead-detail", args=[lead.pk])))
         else:
             error = InvalidInput({field: list(errs) for field, errs in form.errors.items()})
-        if to_row:
-            return _row_response(request, lead, error=error.message, status=error.status)
+        if row_list is not None:
+            return row_answer(request, row_list, lead.pk, error=error.message, status=error.status)
     else:
         form = _action_form(name, lead)
         try:

@@ -8,6 +8,7 @@ nothing was written. A plain POST (no JavaScript) redirects back with a flash
 message, or on refusal renders the lead page with the form and its errors; an
 HTMX POST from a list row answers through ``leadcourt.row_actions``: the row
 re-rendered (or gone, when the lead left the list) and the flash messages.
+The rep's and managers' lists are ``ROW_LISTS``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.http import HttpResponse
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from leadcourt.accounts import roles
-from leadcourt.htmx import htmx_with_messages
+from leadcourt.htmx import safe_next
+from leadcourt.row_actions import RowList
 from leads import permissions, selectors, services
 from leads.forms import (
     CloseLostForm,
@@ -218,8 +219,8 @@ def _action_form(action: Action, lead_id: int, choices: PageChoices, data=None) 
 
 @dataclass(frozen=True)
 class RowKind:
-    """A list whose rows carry actions: how to fetch one row again after an
-    action, and which forms its rows show."""
+    """A list whose rows carry lead actions: its rows for a user, the row
+    template, and which action forms its rows show."""
 
     template: str
     rows: Callable[..., object]
@@ -246,7 +247,7 @@ ROW_KINDS = {
 
 
 def _row_context(
-    kind: str, lead: Lead, *, request, rulebook, choices, next_url, bound=None, error=None
+    kind: str, lead: Lead, *, request, rulebook, choices, next_url, bound=None, error: str = ""
 ) -> dict:
     """Everything one row's template needs; ``bound`` replaces the blank form
     of its action (to show errors) and opens it."""
@@ -266,7 +267,8 @@ def _row_context(
         "lead": lead,
         "forms": forms,
         "open_form": open_form,
-        "row_error": error.message if error is not None and bound is None else None,
+        # A refusal with a form shows on the form; one without (accept) on the row.
+        "row_error": error if error and bound is None else None,
         "next_url": next_url,
         "row_kind": kind,
         "may_reassign": "reassign" in _open_lead_actions(lead, request.user),
@@ -274,28 +276,27 @@ def _row_context(
     }
 
 
-def _htmx_row_response(
-    request, kind: str, lead_id: int, *, choices, next_url, bound=None, error=None, status=200
-):
-    lead = ROW_KINDS[kind].rows(request.user).filter(pk=lead_id).first()
-    # A lead that left this list (accepted, rejected, closed; or someone else
-    # acted first) loses its row, and a refusal is said as a message.
-    body = ""
-    if lead is not None:
-        context = _row_context(
+def _row_list(kind: str) -> RowList:
+    """The ``RowList`` of one of the ``ROW_KINDS``: the row fetched through
+    the list's own selector, so a lead that left the list loses its row."""
+
+    def fetch(request, pk):
+        return ROW_KINDS[kind].rows(request.user).filter(pk=pk).first()
+
+    def context(request, lead, *, outcome="", error="", action=None, bound=None):
+        forms = {*ROW_KINDS[kind].forms, *([action] if action else [])}
+        return _row_context(
             kind,
             lead,
             request=request,
             rulebook=selectors.rulebook_current(),
-            choices=choices,
-            next_url=next_url,
+            choices=PageChoices.for_actions(forms),
+            next_url=safe_next(request, reverse("lead-detail", args=[lead.pk])),
             bound=bound,
             error=error,
         )
-        body = render_to_string(ROW_KINDS[kind].template, context, request=request)
-    return htmx_with_messages(
-        request,
-        HttpResponse(body, status=status),
-        error=error.message if error is not None else "",
-        in_place=lead is not None,
-    )
+
+    return RowList(name=kind, template=ROW_KINDS[kind].template, fetch=fetch, context=context)
+
+
+ROW_LISTS = tuple(_row_list(kind) for kind in ROW_KINDS)

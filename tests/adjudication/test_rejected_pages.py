@@ -19,6 +19,8 @@ from tests.factories import LeadFactory, rejected
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+# What the card's forms post beside their fields: the list the card belongs to.
+CARD = {"row": "rejected"}
 
 
 def body(response) -> str:
@@ -89,7 +91,7 @@ def test_appeal_in_place_opens_a_case_and_answers_with_the_card(client, marketer
 
     response = client.post(
         reverse("lead-appeal", args=[lead.pk]),
-        {f"lead-{lead.pk}-argument": "They have budget: see the PO."},
+        {f"lead-{lead.pk}-argument": "They have budget: see the PO.", **CARD},
         **HTMX,
     )
 
@@ -111,7 +113,7 @@ def test_appeal_without_argument_in_place_shows_the_error_on_the_card(client, ma
 
     with nothing_written(lead=lead):
         response = client.post(
-            reverse("lead-appeal", args=[lead.pk]), {f"lead-{lead.pk}-argument": "  "}, **HTMX
+            reverse("lead-appeal", args=[lead.pk]), {f"lead-{lead.pk}-argument": "  ", **CARD}, **HTMX
         )
 
     assert response.status_code == 400
@@ -140,7 +142,7 @@ def test_appeal_after_the_window_closed_is_refused_with_the_date(client, clock, 
 
     with nothing_written(lead=lead):
         response = client.post(
-            reverse("lead-appeal", args=[lead.pk]), {f"lead-{lead.pk}-argument": "Too late?"}, **HTMX
+            reverse("lead-appeal", args=[lead.pk]), {f"lead-{lead.pk}-argument": "Too late?", **CARD}, **HTMX
         )
 
     assert response.status_code == 409
@@ -151,7 +153,7 @@ def test_concede_in_place_returns_the_lead_and_offers_to_recycle_it(client, mark
     lead = rejected(marketer, rep)
     client.force_login(marketer)
 
-    response = client.post(reverse("lead-concede", args=[lead.pk]), **HTMX)
+    response = client.post(reverse("lead-concede", args=[lead.pk]), CARD, **HTMX)
 
     assert response.status_code == 200
     content = body(response)
@@ -167,7 +169,7 @@ def test_another_marketer_cannot_concede_in_place(client, marketer, other_market
     client.force_login(other_marketer)
 
     with nothing_written(lead=lead):
-        response = client.post(reverse("lead-concede", args=[lead.pk]), **HTMX)
+        response = client.post(reverse("lead-concede", args=[lead.pk]), CARD, **HTMX)
 
     assert response.status_code == 403
     # htmx leaves the card alone on a 403; the reason comes as a flash message.
@@ -177,10 +179,10 @@ def test_another_marketer_cannot_concede_in_place(client, marketer, other_market
 def test_conceding_twice_is_a_conflict(client, marketer, rep):
     lead = rejected(marketer, rep)
     client.force_login(marketer)
-    client.post(reverse("lead-concede", args=[lead.pk]), **HTMX)
+    client.post(reverse("lead-concede", args=[lead.pk]), CARD, **HTMX)
 
     with nothing_written(lead=lead):
-        again = client.post(reverse("lead-concede", args=[lead.pk]), **HTMX)
+        again = client.post(reverse("lead-concede", args=[lead.pk]), CARD, **HTMX)
 
     assert again.status_code == 409
 

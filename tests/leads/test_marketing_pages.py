@@ -21,6 +21,10 @@ def htmx_row(lead) -> dict:
     return {**HTMX_ROW, "HTTP_HX_TARGET": f"lead-row-{lead.pk}"}
 
 
+# What a row's form posts beside its fields: the list it belongs to.
+ROW = {"row": "my-leads"}
+
+
 def body(response) -> str:
     return response.content.decode()
 
@@ -363,7 +367,7 @@ def test_qualify_from_the_list_swaps_the_row_and_writes_history(client, marketer
     listing = body(client.get(reverse("marketer-leads")))
     assert f'hx-post="{reverse("lead-qualify", args=[lead.pk])}"' in listing
 
-    response = client.post(reverse("lead-qualify", args=[lead.pk]), **htmx_row(lead))
+    response = client.post(reverse("lead-qualify", args=[lead.pk]), ROW, **htmx_row(lead))
 
     assert response.status_code == 200
     content = body(response)
@@ -408,7 +412,7 @@ def test_qualify_with_too_few_criteria_is_refused_with_the_rule_and_changes_noth
     client.force_login(marketer)
     before = snapshot()
 
-    as_row = client.post(reverse("lead-qualify", args=[lead.pk]), **htmx_row(lead))
+    as_row = client.post(reverse("lead-qualify", args=[lead.pk]), ROW, **htmx_row(lead))
     as_page = client.post(reverse("lead-qualify", args=[lead.pk]))
 
     assert as_row.status_code == 409
@@ -505,7 +509,7 @@ def test_disqualify_from_the_list_records_the_reason(client, marketer):
     client.force_login(marketer)
 
     response = client.post(
-        reverse("lead-disqualify", args=[lead.pk]), {"reason": "A student project."}, **htmx_row(lead)
+        reverse("lead-disqualify", args=[lead.pk]), {"reason": "A student project.", **ROW}, **htmx_row(lead)
     )
 
     assert response.status_code == 200
@@ -522,7 +526,7 @@ def test_recycle_a_returned_lead_delivers_it_again(client, marketer, rep):
     listing = body(client.get(reverse("marketer-leads"), {"state": "returned"}))
     assert reverse("lead-recycle", args=[lead.pk]) in listing
 
-    response = client.post(reverse("lead-recycle", args=[lead.pk]), **htmx_row(lead))
+    response = client.post(reverse("lead-recycle", args=[lead.pk]), ROW, **htmx_row(lead))
 
     assert response.status_code == 200
     lead.refresh_from_db()
