@@ -10,9 +10,10 @@ tables and migrations did not move.
 from leads.campaigns.models import Campaign, CampaignStatus
 from leads.imports.models import LeadImport, LeadImportRowError, LeadImportStatus
 from leads.models.history import LeadEvent
-from leads.models.lead import OPEN_STATES, Lead, LeadState
+from leads.models.lead import Lead
 from leads.models.reference import ReasonBlame, ReasonCode, Segment
 from leads.models.rulebook import ReviewMode, RulebookVersion
+from leads.models.states import OPEN_STATES, LeadState
 from leads.models.touches import Touch, TouchChannel, TouchOutcome
 
 __all__ = [

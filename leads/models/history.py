@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from leads.models.lead import LeadState
+from leads.models.states import LeadState
 
 
 class LeadEvent(models.Model):
