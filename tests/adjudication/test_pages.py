@@ -184,3 +184,12 @@ def test_lead_page_links_to_its_cases(client, judge, appeal_case):
     response = login(client, judge).get(reverse("lead-detail", args=[appeal_case.lead_id]))
     assert response.status_code == 200
     assert reverse("case-detail", args=[appeal_case.pk]) in response.content.decode()
+
+
+def test_the_history_row_that_opened_a_case_links_to_it(client, judge, appeal_case):
+    """The lead page's history names the case each court event belongs to,
+    as a link, beside the court's own list of the lead's cases."""
+    content = login(client, judge).get(reverse("lead-detail", args=[appeal_case.lead_id])).content.decode()
+    history = content[content.index('id="history"') : content.index('id="cases"')]
+    link = f'<a href="{reverse("case-detail", args=[appeal_case.pk])}">Case #{appeal_case.pk}</a>'
+    assert link in history
