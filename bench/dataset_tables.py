@@ -1,0 +1,360 @@
+# The SQL here is the benchmark's own text, kept on long lines as SQL reads
+# best; no value from outside is ever formatted into it (S608).
+"""What the benchmark dataset is drawn from: its size, its people, the
+stories its leads walk and the weighted tables of names, companies,
+sources, reasons and outcomes (``dataset.py`` builds from these)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://leadcourt:leadcourt@127.0.0.1:5432/leadcourt_bench"
+# Bump when the generated data changes shape: a stored dataset of another
+# version is rebuilt rather than reused.
+GENERATOR_VERSION = 2
+# Every bench user's password (one hash, computed once, stored for all).
+BENCH_PASSWORD = "bench-password-not-secret"  # noqa: S105 - the bench users only, on a local bench database
+META_TABLE = "bench_dataset_meta"
+TZ = ZoneInfo("Europe/London")
+# Working-day index 0 is this Monday; index i is the (i mod 5)-th weekday of week i // 5.
+EPOCH_MONDAY = date(2000, 1, 3)
+HISTORY_WORKING_DAYS = 260  # about a year
+
+N_REPS, N_MARKETERS, N_JUDGES, N_MANAGERS = 40, 10, 5, 3
+# bench_rep_40 gets exactly this many leads awaiting decision, nothing else
+# in the inbox: the "inbox of 20 rows" render row.
+SMALL_INBOX_ROWS = 20
+
+# (name, share of all leads). Each story is described in ``_plan_sql``.
+SCENARIOS = [
+    ("inquiry", 6.0),
+    ("disqualified", 10.0),
+    ("mql_waiting", 11.5),
+    ("sal_in_followup", 3.0),
+    ("sal_worked", 10.0),
+    ("sql", 6.0),
+    ("won", 5.0),
+    ("lost", 5.0),
+    ("rejected_window_open", 1.0),
+    ("rejected_conceded", 6.0),
+    ("rejected_expired", 9.0),
+    ("rejected_recycled_accepted", 3.4),
+    ("appeal_open", 3.3),
+    ("appeal_upheld", 3.0),
+    ("appeal_overturned", 1.0),
+    ("ignored_open", 6.0),
+    ("ignored_returned", 4.0),
+    ("ignored_followed_up", 2.0),
+    ("unworked_open", 1.8),
+    ("unworked_returned", 1.0),
+    ("returned_after_followup", 2.0),
+]
+SC = {name: code for code, (name, _) in enumerate(SCENARIOS)}
+
+FIRST_NAMES = [
+    "Olivia",
+    "Amelia",
+    "Isla",
+    "Ava",
+    "Mia",
+    "Ivy",
+    "Lily",
+    "Isabella",
+    "Rosie",
+    "Sophia",
+    "Grace",
+    "Freya",
+    "Willow",
+    "Ella",
+    "Evie",
+    "Poppy",
+    "Noah",
+    "Oliver",
+    "George",
+    "Arthur",
+    "Muna",
+    "Leo",
+    "Harry",
+    "Oscar",
+    "Archie",
+    "Henry",
+    "Theodore",
+    "Freddie",
+    "Jack",
+    "Charlie",
+    "Thomas",
+    "Alfie",
+    "Jacob",
+    "William",
+    "Lucas",
+    "Tommy",
+    "Priya",
+    "Aisha",
+    "Fatima",
+    "Zara",
+    "Mohammed",
+    "Yusuf",
+    "Ibrahim",
+    "Omar",
+    "Chen",
+    "Wei",
+    "Mei",
+    "Hiroshi",
+    "Yuki",
+    "Sven",
+    "Ingrid",
+    "Lars",
+    "Anna",
+    "Katarzyna",
+    "Piotr",
+    "Marta",
+    "Pedro",
+    "Lucia",
+    "Mateo",
+    "Sofia",
+]
+LAST_NAMES = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Hughes",
+    "Edwards",
+    "Turner",
+    "Khan",
+    "Lewis",
+    "Harris",
+    "Martin",
+    "Cooper",
+    "Hill",
+    "Ward",
+    "Morris",
+    "Moore",
+    "Clark",
+    "Lee",
+    "King",
+    "Baker",
+    "Harrison",
+    "Morgan",
+    "Allen",
+    "James",
+    "Scott",
+    "Phillips",
+    "Watson",
+    "Davis",
+    "Parker",
+    "Price",
+    "Bennett",
+    "Young",
+    "Griffiths",
+    "Mitchell",
+    "Kelly",
+    "Cook",
+    "Carter",
+    "Richardson",
+    "Bailey",
+    "Collins",
+    "Bell",
+    "Shaw",
+    "Murphy",
+    "Miller",
+    "Cox",
+    "Richards",
+    "Khan",
+    "Marshall",
+    "Anderson",
+    "Simpson",
+    "Ellis",
+    "Adams",
+    "Singh",
+    "Begum",
+    "Wilkinson",
+    "Foster",
+    "Chapman",
+    "Powell",
+    "Webb",
+    "Rogers",
+    "Gray",
+    "Mason",
+    "Okafor",
+    "Nowak",
+]
+COMPANY_A = [
+    "North",
+    "Blue",
+    "Silver",
+    "Bright",
+    "Cedar",
+    "Harbour",
+    "Summit",
+    "Pioneer",
+    "Atlas",
+    "Granite",
+    "Meridian",
+    "Oak",
+    "Beacon",
+    "Quartz",
+    "Vertex",
+    "Nimbus",
+    "Orbit",
+    "Falcon",
+    "Maple",
+    "Crown",
+    "Iron",
+    "Lumen",
+    "Nova",
+    "Apex",
+    "Clear",
+    "River",
+    "Stone",
+    "Swift",
+    "Polar",
+    "Golden",
+]
+COMPANY_B = [
+    "Analytics",
+    "Logistics",
+    "Learning",
+    "Systems",
+    "Health",
+    "Retail",
+    "Foods",
+    "Energy",
+    "Finance",
+    "Media",
+    "Labs",
+    "Robotics",
+    "Works",
+    "Partners",
+    "Consulting",
+    "Software",
+    "Education",
+    "Pharma",
+    "Motors",
+    "Textiles",
+]
+COMPANY_SUFFIX = ["Ltd", "plc", "GmbH", "BV", "AB", "Inc", "LLP", "Group"]
+TITLES = [
+    "Head of Learning",
+    "HR Director",
+    "Training Manager",
+    "CTO",
+    "Operations Director",
+    "Student",
+    "Unemployed",
+    "Working Professional",
+    "Business Analyst",
+    "Founder",
+    "Head of Marketing",
+    "Procurement Lead",
+]
+COUNTRIES = [
+    ("United Kingdom", 40),
+    ("India", 15),
+    ("Germany", 8),
+    ("United States", 8),
+    ("Netherlands", 5),
+    ("Sweden", 4),
+    ("France", 4),
+    ("United Arab Emirates", 4),
+    ("Singapore", 3),
+    ("Australia", 3),
+    ("Ireland", 3),
+    ("Poland", 3),
+]
+SOURCES = [
+    ("Google", 30),
+    ("Direct Traffic", 25),
+    ("Olark Chat", 15),
+    ("Organic Search", 12),
+    ("Reference", 6),
+    ("Welingak Website", 3),
+    ("Referral Sites", 3),
+    ("Facebook", 2),
+    ("LinkedIn", 2),
+    ("Webinar", 1),
+    ("Trade show", 1),
+]
+SEGMENTS = [
+    # code, name, weight, owner rep number (None: round robin)
+    ("enterprise-uk", "Enterprise UK", 18, None),
+    ("mid-market-uk", "Mid-market UK", 22, None),
+    ("smb-uk", "SMB UK", 20, None),
+    ("dach", "DACH", 10, None),
+    ("benelux", "Benelux", 8, None),
+    ("north-america", "North America", 10, None),
+    ("nordics", "Nordics", 6, 38),
+    ("apac", "APAC", 6, 39),
+]
+REJECT_REASONS = [
+    ("not_icp", 16),
+    ("no_budget", 14),
+    ("no_authority", 8),
+    ("no_need", 10),
+    ("no_timeline", 9),
+    ("bad_contact_data", 12),
+    ("duplicate", 4),
+    ("existing_customer", 3),
+    ("competitor_won", 3),
+    ("unreachable", 11),
+    ("student_or_job_seeker", 6),
+    ("other", 4),
+]
+LOST_REASONS = [("no_budget", 30), ("competitor_won", 30), ("no_timeline", 20), ("no_need", 15), ("other", 5)]
+CHANNELS = [("call", 35), ("email", 35), ("meeting", 10), ("social", 10), ("sms", 5), ("other", 5)]
+OUTCOMES = [
+    ("no_answer", 30),
+    ("left_message", 20),
+    ("connected", 20),
+    ("replied", 15),
+    ("meeting_booked", 8),
+    ("bounced", 4),
+    ("other", 3),
+]
+# Four campaigns a month: (label, the source of their leads).
+CAMPAIGN_KINDS = [
+    ("Webinar", "Webinar"),
+    ("Google Ads", "Google"),
+    ("Trade show", "Trade show"),
+    ("LinkedIn", "LinkedIn"),
+]
+CRITERIA_CODES = [
+    "vertical",
+    "firmographics",
+    "decision_makers",
+    "environment",
+    "engagement",
+    "pains",
+    "decision_process",
+    "budget",
+    "competition",
+    "urgency",
+]
+
+
+# Why a disqualified lead was disqualified (its field and its history note).
+DISQUALIFY_REASON = (
+    "('Not a fit: ' || lower((ARRAY["
+    + ",".join("'" + t + "'" for t in TITLES)
+    + f"])[1 + floor(pg_temp.r(id, 67) * {len(TITLES)})::int]))"
+)
