@@ -56,6 +56,8 @@ REQUESTS = env_int("BENCH_REQUESTS", 2)  # GETs of a page per round (and as many
 PAGE_TIMEOUT = env_int("BENCH_PAGE_TIMEOUT", 120)
 USERS = env_int("BENCH_USERS", 64)
 LOAD_SECONDS = env_int("BENCH_LOAD_SECONDS", 30)
+# Mean think time of a user between two pages (rows_load): 0 is a closed loop.
+THINK_MS = env_int("BENCH_THINK_MS", 1000)
 LOAD_ROUNDS = env_int("BENCH_LOAD_ROUNDS", 3)
 JOB_ROUNDS = env_int("BENCH_JOB_ROUNDS", 2)
 JOB_TIMEOUT = env_int("BENCH_JOB_TIMEOUT", 600)

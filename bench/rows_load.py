@@ -3,7 +3,20 @@
 # best; no value from outside is ever formatted into it (S608). Subprocesses
 # are this repository's own scripts and Debian's wrk, never a shell (S603).
 """Many users at once over a page mix, with ``wrk``, against as many users on
-``/healthz``."""
+``/healthz``, in two shapes:
+
+* **users who think** (the target, p95 < 150 ms): each of ``BENCH_USERS``
+  connections waits a random think time (exponential, mean
+  ``BENCH_THINK_MS``, 1 s by default) before its next request, as a person
+  reading a page would. 64 such users ask for about 60 pages a second, ten
+  times what 64 people deciding a lead every ten seconds would;
+* **saturation** (closed loop, no think time): every connection sends its
+  next request the moment the last one answers. This measures throughput;
+  its latency is queueing, ``users ÷ throughput``, whatever the pages cost.
+
+wrk's latency counts from sending a request to its answer, never the think
+time.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +27,24 @@ import subprocess
 import time
 from pathlib import Path
 
-from harness import LOAD_ROUNDS, LOAD_SECONDS, USERS, Report, Row, ms, ratio
+from harness import LOAD_ROUNDS, LOAD_SECONDS, THINK_MS, USERS, Report, Row, ms, ratio
 
 WRK_SCRIPT = """
 local items = {ITEMS}
+local think_ms = {THINK_MS}
 local counter = 0
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_no", threads)
+end
+init = function(args)
+  math.randomseed(os.time() + 7919 * (thread_no or 0))
+end
+delay = function()
+  if think_ms <= 0 then return 0 end
+  return math.floor(-math.log(1 - math.random()) * think_ms)
+end
 request = function()
   counter = counter + 1
   local item = items[(counter %% #items) + 1]
@@ -33,10 +59,12 @@ end
 """
 
 
-def wrk_run(base: str, items: list[tuple[str, str]], workdir: Path, name: str) -> dict:
+def wrk_run(base: str, items: list[tuple[str, str]], workdir: Path, name: str, *, think_ms: int = 0) -> dict:
     lua_items = "{" + ",".join(f'{{"{path}", "{cookie}"}}' for path, cookie in items) + "}"
     script = workdir / f"{name}.lua"
-    script.write_text(WRK_SCRIPT.replace("%%", "%").replace("{ITEMS}", lua_items))
+    script.write_text(
+        WRK_SCRIPT.replace("%%", "%").replace("{ITEMS}", lua_items).replace("{THINK_MS}", str(think_ms))
+    )
     args = [
         "wrk",
         "-t2",
@@ -83,16 +111,24 @@ def load_rows(report: Report, base: str, sessions: dict, mix: list[tuple[str, st
     with_api = [(path, cookie[persona]) for persona, path in mix]
     without_api = [(path, c) for path, c in with_api if not path.startswith("/api/")]
     floor_items = [("/healthz", cookie[mix[0][0]])]
-    for label, items in (
-        (f"{USERS} users, mixed pages incl. `GET /api/v1/leads/`", with_api),
-        (f"{USERS} users, the same mix without the API list", without_api),
-    ):
+    shapes = (
+        (
+            f"{USERS} users thinking {THINK_MS / 1000:g} s, mixed pages incl. `GET /api/v1/leads/`",
+            with_api,
+            THINK_MS,
+        ),
+        (f"{USERS} users, saturation (no think time), the same mix", with_api, 0),
+        (f"{USERS} users, saturation, the mix without the API list", without_api, 0),
+    )
+    for label, items, think_ms in shapes:
         things, floors = [], []
         for round_no in range(LOAD_ROUNDS):
-            things.append(wrk_run(base, items, workdir, "mix"))
-            floors.append(wrk_run(base, floor_items, workdir, "floor"))
+            things.append(wrk_run(base, items, workdir, "mix", think_ms=think_ms))
+            floors.append(wrk_run(base, floor_items, workdir, "floor", think_ms=think_ms))
             print(
-                f"  load round {round_no + 1}/{LOAD_ROUNDS}: {things[-1]['rps']:.1f} req/s vs {floors[-1]['rps']:.1f}",
+                f"  {label[:40]}… round {round_no + 1}/{LOAD_ROUNDS}: "
+                f"{things[-1]['rps']:.1f} req/s p95 {things[-1]['p95_us'] / 1000:.0f} ms "
+                f"vs {floors[-1]['rps']:.1f} req/s p95 {floors[-1]['p95_us'] / 1000:.0f} ms",
                 flush=True,
             )
         p95 = statistics.median(t["p95_us"] for t in things) / 1e6

@@ -216,6 +216,8 @@ def web_rows(report: Report, workdir: Path, parts: set[str]) -> None:
             (f"Rep: My accepted leads ({worked_big:,} SAL/SQL)", "rep", "/accepted/"),
             (f"Rep: inbox ({inbox_big:,} awaiting decision)", "rep", "/inbox/"),
             (f"Judge: review queue ({open_cases:,} open cases)", "judge", "/cases/"),
+            ("Rep: cases about my leads", "rep", "/cases/"),
+            ("Marketer: Rejected leads", "marketer", "/leads/rejected/"),
             (f"Search `q={q}`: All leads", "manager", f"/leads/?q={q}"),
             (f"Search `q={q}`: My leads", "marketer", f"/marketing/leads/?q={q}"),
             (f"Search `search={q}`: `GET /api/v1/leads/`", "marketer", f"/api/v1/leads/?search={q}"),
@@ -245,14 +247,21 @@ def web_rows(report: Report, workdir: Path, parts: set[str]) -> None:
                 cases_restore()
         if "load" in parts:
             print("load:")
+            # Every list page, the API list, the review queue and search.
             mix = [
                 ("rep", "/inbox/"),
                 ("rep", "/accepted/"),
                 ("manager", "/leads/"),
+                ("manager", f"/leads/?after={cursor}"),
                 ("marketer", "/marketing/leads/"),
+                ("marketer", "/leads/rejected/"),
                 ("judge", "/cases/"),
+                ("rep", "/cases/"),
                 ("manager", f"/leads/{lead_id}/"),
                 ("marketer", "/api/v1/leads/"),
+                ("manager", f"/leads/?q={q}"),
+                ("marketer", f"/marketing/leads/?q={q}"),
+                ("marketer", f"/api/v1/leads/?search={q}"),
             ]
             load_rows(report, base, sessions, mix, workdir)
         if "plans" in parts:
