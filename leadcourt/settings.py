@@ -161,6 +161,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "leadcourt.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Every JSON body, the token endpoint's included, goes through the strict
+    # parser (depth limit, valid Unicode); forms stay possible where DRF allows them.
+    "DEFAULT_PARSER_CLASSES": [
+        "leadcourt.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # POST /api/v1/auth/token/ per client address (counted in the cache).
     "DEFAULT_THROTTLE_RATES": {"auth_token": env.str("API_TOKEN_RATE", default="20/minute")},

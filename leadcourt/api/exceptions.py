@@ -11,7 +11,8 @@
 - DRF's own refusals get the same shape: request validation 400 ``invalid``
   with ``errors``, malformed JSON 400 ``parse_error``, no or bad credentials
   401, a CSRF failure 403 ``csrf_failed``, unknown or invisible objects 404
-  ``not_found``, 405, 415, ...
+  ``not_found``, 405, 415, ...; a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+  413 ``too_large``; JSON nested too deep 400 ``parse_error``.
 
 Anything else is a bug, not a refusal: it is left to Django (a 500 that is
 logged), never dressed up as a client error.
@@ -19,7 +20,8 @@ logged), never dressed up as a client error.
 
 from __future__ import annotations
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
@@ -49,6 +51,14 @@ def _code_of(exc: exceptions.APIException) -> str:
 def api_exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         return Response({"error": exc.code, "detail": exc.message, **exc.extra}, status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses the body before any parser reads it; say so in JSON.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+        detail = f"The request body is larger than {limit:g} MB."
+        return Response({"error": "too_large", "detail": detail}, status=413)
+    if isinstance(exc, TooManyFieldsSent):
+        detail = "The request has too many fields."
+        return Response({"error": "too_many_fields", "detail": detail}, status=400)
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         # Also a row that vanished between the visibility check and the lock.
         exc = exceptions.NotFound()

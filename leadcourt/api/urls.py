@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("metrics.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    # Last: any other path under /api/v1/ is a JSON 404, not the HTML page.
-    re_path(r"^.*$", api_not_found, name="not-found"),
+    # Last: any other path under /api/v1/ is a JSON 404, not the HTML page
+    # (``[\s\S]``, not ``.``: a path may hold an encoded newline).
+    re_path(r"^[\s\S]*$", api_not_found, name="not-found"),
 ]
