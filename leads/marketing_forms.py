@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 
+from leadcourt.text import text_is_blank
 from leads.criteria import Criterion
 from leads.models import Campaign, CampaignStatus, Lead, LeadState, Segment
 
@@ -105,7 +106,7 @@ class LeadCreateForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         # A lead nobody can contact or recognise is not a lead.
-        if not any(cleaned.get(name) for name in ("first_name", "last_name", "email", "company")):
+        if all(text_is_blank(cleaned.get(name)) for name in ("first_name", "last_name", "email", "company")):
             raise forms.ValidationError("Give at least a name, an email or a company.")
         return cleaned
 

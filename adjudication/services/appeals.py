@@ -9,6 +9,7 @@ from django.utils import timezone
 from adjudication.models import STATEMENT_MAX_LENGTH, Case, CaseKind, Statement
 from adjudication.services.opening import case_open
 from leadcourt.errors import GuardFailed, InvalidInput
+from leadcourt.text import text_clean
 from leads.models import Lead
 from leads.services import lead_transition
 from leads.services.inputs import note_clean
@@ -18,7 +19,7 @@ def case_open_appeal(*, lead: Lead, actor, argument: str) -> Case:
     """rejected → in_review: the owning marketer appeals within the appeal
     window; the argument becomes the case's first statement."""
     with lead_transition(lead=lead, actor=actor, name="appeal") as step:
-        argument = (argument or "").strip()
+        argument = text_clean(argument)
         if not argument:
             raise InvalidInput({"argument": "State why sales should not have rejected this lead."})
         if len(argument) > STATEMENT_MAX_LENGTH:

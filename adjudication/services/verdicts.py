@@ -27,6 +27,7 @@ from adjudication.selectors import case_party_ids, case_recusal_reason
 from leadcourt import clock
 from leadcourt.accounts import roles
 from leadcourt.errors import ActionForbidden, Conflict, InvalidInput, InvalidTransition
+from leadcourt.text import text_clean
 from leads.models import Lead
 from leads.selectors import rulebook_current
 from leads.services import lead_transition
@@ -45,7 +46,7 @@ def case_statement_add(*, case: Case, actor, text: str) -> Statement:
             raise InvalidTransition(
                 "The case is decided; no more statements.", state=locked.status, allowed=[]
             )
-        text = (text or "").strip()
+        text = text_clean(text)
         if not text:
             raise InvalidInput({"text": "Write the statement."})
         if len(text) > STATEMENT_MAX_LENGTH:
@@ -95,8 +96,8 @@ def case_verdict_render(
     stays open until another eligible judge breaks it. Locks the lead, then
     the case; of two judges racing, the second sees the case decided (409).
     """
-    rationale = (rationale or "").strip()
-    cause = (cause or "").strip()
+    rationale = text_clean(rationale)
+    cause = text_clean(cause)
     with transaction.atomic():
         lead, locked = case_lock_with_lead(case)
         rulebook = rulebook_current()

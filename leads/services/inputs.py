@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from leadcourt.errors import GuardFailed, InvalidInput
+from leadcourt.text import text_clean
 from leads.criteria import criteria_to_mask
 from leads.models import Lead, ReasonCode, RulebookVersion
 from leads.routing import rep_for_lead
@@ -14,7 +15,7 @@ NOTE_MAX_LENGTH = 2000
 
 
 def note_clean(note: str | None, *, field: str = "note") -> str:
-    note = (note or "").strip()
+    note = text_clean(note)
     if len(note) > NOTE_MAX_LENGTH:
         raise InvalidInput({field: f"At most {NOTE_MAX_LENGTH} characters."})
     return note

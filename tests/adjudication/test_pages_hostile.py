@@ -70,3 +70,25 @@ def test_bad_case_ids_are_404(client, judge, path):
     assert client.get(path).status_code == 404
     if path[7:-1].isdigit():
         assert client.post(path + "verdict/", VALID_VERDICT).status_code == 404
+
+
+def test_a_statement_of_zero_width_spaces_is_refused(client, rep, case):
+    client.force_login(rep)
+
+    status = attempt(client, reverse("case-statement", args=[case.pk]), {"text": "\u200b" * 20}, case)
+
+    assert status == 400
+
+
+def test_a_right_to_left_override_is_removed_and_the_statement_is_shown_isolated(client, rep, judge, case):
+    """The override would reverse everything after it on the line; the
+    statement is stored without it, and shown in an element that keeps any
+    direction change inside itself."""
+    client.force_login(rep)
+    client.post(reverse("case-statement", args=[case.pk]), {"text": "Called twice \u202eno answer"})
+
+    statement = case.statements.get(author=rep)
+    assert statement.text == "Called twice no answer"
+    client.force_login(judge)
+    content = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert '<p class="user-text">Called twice no answer</p>' in content

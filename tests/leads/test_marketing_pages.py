@@ -341,6 +341,18 @@ def test_an_empty_lead_is_refused(client, marketer):
     assert not Lead.objects.exists()
 
 
+def test_a_lead_named_with_zero_width_spaces_is_an_empty_lead(client, marketer):
+    client.force_login(marketer)
+
+    response = client.post(
+        reverse("lead-new"), {"action": "create", "first_name": "\u200b\u200b", "company": "\ufeff"}
+    )
+
+    assert response.status_code == 400
+    assert "Give at least a name, an email or a company." in body(response)
+    assert not Lead.objects.exists()
+
+
 def test_an_ended_campaign_cannot_receive_a_new_lead(client, marketer):
     ended = Campaign.objects.create(
         name="Over",
