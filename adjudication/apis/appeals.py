@@ -15,6 +15,7 @@ from rest_framework import serializers
 from adjudication.models import STATEMENT_MAX_LENGTH
 from adjudication.selectors import cases_for_lead
 from adjudication.services import case_open_appeal, lead_concede
+from leadcourt.api.fields import TextField
 from leads.apis.serializers import lead_detail_related_register
 from leads.apis.transitions import LeadTransitionApi, transition_schema
 from leads.services import NOTE_MAX_LENGTH
@@ -43,7 +44,7 @@ class LeadAppealApi(LeadTransitionApi):
 
     @extend_schema_serializer(component_name="LeadAppeal")
     class InputSerializer(serializers.Serializer):
-        argument = serializers.CharField(
+        argument = TextField(
             max_length=STATEMENT_MAX_LENGTH,
             help_text="Why sales should not have rejected the lead; the case's first statement.",
         )
@@ -55,4 +56,4 @@ class LeadConcedeApi(LeadTransitionApi):
 
     @extend_schema_serializer(component_name="LeadConcede")
     class InputSerializer(serializers.Serializer):
-        note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+        note = TextField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)

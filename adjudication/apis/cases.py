@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from adjudication import selectors, services
 from adjudication.models import Case, CaseKind, CaseStatus, Decision, Finding
 from leadcourt.accounts.models import User
+from leadcourt.api.fields import TextField
 from leadcourt.api.pagination import PageNumberPagination, paginated_response
 from leadcourt.api.schema import errors
 from leadcourt.api.views import JsonApi
@@ -184,7 +185,7 @@ class CaseDetailApi(JsonApi):
 class CaseStatementCreateApi(JsonApi):
     @extend_schema_serializer(component_name="StatementCreate")
     class InputSerializer(serializers.Serializer):
-        text = serializers.CharField(max_length=services.STATEMENT_MAX_LENGTH)
+        text = TextField(max_length=services.STATEMENT_MAX_LENGTH)
 
     @extend_schema(
         summary="A party (the case's rep or marketer) adds a statement to an open case",
@@ -211,9 +212,9 @@ class CaseVerdictApi(JsonApi):
             help_text="appeal and audit cases: uphold or overturn; ignored and not_followed_up: "
             "return or follow_up.",
         )
-        rationale = serializers.CharField(max_length=services.STATEMENT_MAX_LENGTH)
+        rationale = TextField(max_length=services.STATEMENT_MAX_LENGTH)
         finding = serializers.ChoiceField(choices=Finding.choices, help_text="Where the problem lies.")
-        cause = serializers.CharField(
+        cause = TextField(
             required=False,
             allow_blank=True,
             max_length=services.STATEMENT_MAX_LENGTH,

@@ -9,6 +9,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from leadcourt.api.fields import TextField
 from leadcourt.api.schema import errors
 from leadcourt.api.views import JsonApi
 from leads import selectors, services
@@ -62,7 +63,7 @@ class RulebookApi(JsonApi):
         author = serializers.CharField(
             source="author.username", allow_null=True, help_text="Username of the administrator."
         )
-        change_note = serializers.CharField()
+        change_note = TextField()
         rules = RulesOutputSerializer(source="*")
         rules_explained = RuleExplainedOutputSerializer(many=True, source="api_rules_explained")
         reason_codes = ReasonCodeOutputSerializer(many=True, source="api_reason_codes")

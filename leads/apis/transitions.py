@@ -14,6 +14,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from leadcourt.accounts.models import User
+from leadcourt.api.fields import TextField
 from leadcourt.api.schema import errors
 from leadcourt.api.views import JsonApi
 from leads import services
@@ -82,7 +83,7 @@ class _ReasonInput(serializers.Serializer):
     reason = serializers.CharField(
         max_length=ReasonCode._meta.get_field("code").max_length, help_text="A reason code (see /rulebook/)."
     )
-    note = serializers.CharField(
+    note = TextField(
         required=False,
         allow_blank=True,
         max_length=services.NOTE_MAX_LENGTH,
@@ -105,7 +106,7 @@ class LeadDisqualifyApi(LeadTransitionApi):
 
     @extend_schema_serializer(component_name="LeadDisqualify")
     class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=services.NOTE_MAX_LENGTH, help_text="Why (free text).")
+        reason = TextField(max_length=services.NOTE_MAX_LENGTH, help_text="Why (free text).")
 
 
 @transition_schema("accept: mql → sal (assigned rep); follow-up deadline starts")
@@ -187,7 +188,7 @@ class LeadAssignApi(LeadTransitionApi):
         rep = serializers.PrimaryKeyRelatedField(
             queryset=User.objects.all(), help_text="User id of an active sales rep."
         )
-        note = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTE_MAX_LENGTH)
+        note = TextField(required=False, allow_blank=True, max_length=services.NOTE_MAX_LENGTH)
 
 
 class LeadTouchCreateApi(JsonApi):
@@ -195,7 +196,7 @@ class LeadTouchCreateApi(JsonApi):
     class InputSerializer(serializers.Serializer):
         channel = serializers.ChoiceField(choices=TouchChannel.choices)
         outcome = serializers.ChoiceField(choices=TouchOutcome.choices)
-        note = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTE_MAX_LENGTH)
+        note = TextField(required=False, allow_blank=True, max_length=services.NOTE_MAX_LENGTH)
         occurred_at = serializers.DateTimeField(
             required=False, allow_null=True, help_text="When it happened (default: now); not in the future."
         )

@@ -14,6 +14,7 @@ from django.db.models.functions import Lower
 
 from leadcourt.accounts import roles
 from leadcourt.errors import ActionForbidden, InvalidInput
+from leadcourt.text import text_is_blank
 from leads.criteria import criteria_to_mask
 from leads.history import lead_event_record
 from leads.models import Campaign, Lead, Segment
@@ -128,6 +129,15 @@ def lead_create(
     intake = lead_intake_clean(external_id=external_id, criteria=criteria, **fields)
     external_id, values, mask = intake.external_id, intake.values, intake.criteria_mask
     marketer = lead_owner_for_intake(actor=actor, marketer=marketer)
+    if not (external_id or mask or campaign or segment) and all(
+        text_is_blank(value) for value in values.values()
+    ):
+        # Nobody could recognise or contact it; the import refuses a row with
+        # no value for the same reason.
+        raise InvalidInput(
+            {"non_field_errors": "A lead needs at least one value: a name, an email, a company, …"},
+            message="A lead needs at least one value: a name, an email, a company, …",
+        )
 
     if external_id:
         existing = Lead.objects.filter(external_id=external_id).first()

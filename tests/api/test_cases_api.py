@@ -136,6 +136,16 @@ def test_an_empty_statement_is_400(api, rep, case):
     assert "text" in response.json()["errors"]
 
 
+@pytest.mark.parametrize("text", [0, 1.5, True, ["Called"], {"t": "x"}, None])
+def test_a_statement_must_be_text_not_a_number_or_a_list(api, rep, case, text):
+    """DRF would have stored ``0`` as the statement "0"."""
+    response = api(rep).post(url(case, "statements"), {"text": text}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["text"]
+    assert not case.statements.filter(author=rep).exists()
+
+
 def test_no_statements_once_the_case_is_decided(api, rep, judge, case):
     verdict(case, judge, "uphold")
 

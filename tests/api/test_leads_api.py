@@ -583,3 +583,19 @@ def test_every_signed_in_user_reads_the_rulebook_in_force(api, outsider, admin_u
     other = next(reason for reason in body["reason_codes"] if reason["code"] == "other")
     assert other["requires_note"] is True
     assert len(body["criteria"]) == 10
+
+
+@pytest.mark.parametrize("body", [{}, {"first_name": "  ", "company": "\u200b"}, {"criteria": []}])
+def test_a_lead_with_no_value_at_all_is_refused_as_the_import_refuses_it(api, marketer, body):
+    response = api(marketer).post("/api/v1/leads/", body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["non_field_errors"]
+    assert not Lead.objects.exists()
+
+
+def test_a_lead_with_only_an_external_id_or_only_criteria_is_accepted(api, marketer):
+    """Unnamed leads are common in real exports (a form with only a
+    source); an id from another system or the criteria met are values."""
+    assert api(marketer).post("/api/v1/leads/", {"external_id": "CRM-1"}, format="json").status_code == 201
+    assert api(marketer).post("/api/v1/leads/", {"criteria": ["vertical"]}, format="json").status_code == 201
