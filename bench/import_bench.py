@@ -7,11 +7,18 @@ database on 127.0.0.1, created if missing and migrated):
 
 1. empties the lead tables, then imports the real X Education export through
    the real import path (``lead_import_start`` + ``lead_import_run``, as the
-   Celery task runs it, chunks of ``CHUNK_SIZE``);
+   Celery task runs it, in the chosen path's chunks: on PostgreSQL the COPY
+   path, ``--path orm`` forces the portable one for comparison);
 2. imports the same file again (it must create 0 leads);
 3. COPYs the same file into a scratch table of text columns (psycopg 3
    ``cursor.copy``), three times, keeping the median: the floor of what
-   PostgreSQL can ingest from this file on this machine at this moment.
+   PostgreSQL can ingest from this file on this machine at this moment;
+4. empties the lead tables again and writes the same rows into them with a
+   bare ``INSERT … SELECT`` from that scratch table (leads, then their
+   history rows, then COMMIT): no check, no duplicate lookup, no refusal,
+   only what the schema makes every writer pay (its indexes, the
+   foreign-key checks at commit). Not a floor of the ratio, which stays
+   against ``COPY``: it says how much of the gap is the import's own work.
 
 It prints rows, seconds and rows/s for each and the ratio import / COPY.
 The machines are shared and noisy: read the ratio, measured in one run, not
@@ -89,10 +96,25 @@ def bench_actor():
     return user
 
 
-def timed_import(actor, path: Path, preset: str) -> tuple[object, float, float]:
+def chunk_writer(path_name: str):
+    """The import path to measure: the one ``lead_import_run`` picks for this
+    database ("auto"), or the one named."""
+    from leads.imports import services
+
+    return {
+        "auto": services._chunk_writer(),
+        "orm": services.ORM_WRITER,
+        "copy": services.COPY_WRITER,
+    }[path_name]
+
+
+def timed_import(actor, path: Path, preset: str, writer) -> tuple[object, float, float]:
     """(finished run, seconds to check and store the upload, seconds to import its rows)."""
+    from unittest import mock
+
     from django.core.files import File
 
+    from leads.imports import services
     from leads.imports.services import lead_import_run, lead_import_start
 
     started = time.perf_counter()
@@ -101,7 +123,8 @@ def timed_import(actor, path: Path, preset: str) -> tuple[object, float, float]:
             actor=actor, file=File(handle, name=path.name), preset=preset, enqueue=False
         )
     stored = time.perf_counter()
-    run = lead_import_run(import_id=lead_import.pk)
+    with mock.patch.object(services, "_chunk_writer", return_value=writer):
+        run = lead_import_run(import_id=lead_import.pk)
     finished = time.perf_counter()
     return run, stored - started, finished - stored
 
@@ -137,6 +160,89 @@ def timed_copy(path: Path) -> tuple[int, float]:
     return rows, seconds
 
 
+def timed_insert_select(path: Path, preset: str, actor) -> tuple[int, float]:
+    """Empty the lead tables, COPY the file into a scratch table (not timed),
+    then time a bare ``INSERT … SELECT`` of its rows into leads and their
+    "create" history rows, and the COMMIT that runs the foreign-key checks.
+
+    The columns come from the models as the COPY path fills them (the
+    imported columns per row, every other field from a template lead), so
+    the rows are the ones the import writes, minus every check."""
+    import csv
+
+    from django.db import connection, transaction
+    from psycopg import sql
+
+    from leads.history import lead_event_new
+    from leads.imports.chunk_copy import insert_select_list
+    from leads.imports.mapping import PRESETS, header_key
+    from leads.models import Lead, LeadEvent, LeadState
+    from leads.selectors import rulebook_current
+
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        headers = next(csv.reader(handle))
+    by_key = {header_key(h): h for h in headers}
+    column_of = {}  # lead field -> the scratch table's column filling it
+    for field, aliases in PRESETS[preset].items():
+        found = [by_key[header_key(alias)] for alias in aliases if header_key(alias) in by_key]
+        if found and field in {f.name for f in Lead._meta.concrete_fields}:
+            column_of[field] = found[0]
+    tables_empty()
+    columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(h)) for h in headers)
+    lead = Lead(marketer=actor)
+    event = lead_event_new(
+        lead=lead,
+        transition="create",
+        from_state=LeadState.INQUIRY,
+        actor=actor,
+        occurred_at=lead.created_at,
+        rulebook=rulebook_current(),
+    )
+    quoted = connection.ops.quote_name
+    lead_columns, lead_values, lead_params = insert_select_list(
+        Lead,
+        lead,
+        {
+            "public_id": "gen_random_uuid()",
+            **{field: f"coalesce(s.{quoted(header)}, '')" for field, header in column_of.items()},
+        },
+        "lead",
+    )
+    event_columns, event_values, event_params = insert_select_list(
+        LeadEvent, event, {"lead": "l.id", "data": "jsonb_build_object('row', l.id)"}, "event"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy_scratch")
+        cursor.execute(
+            sql.SQL("CREATE UNLOGGED TABLE bench_copy_scratch ({})")
+            .format(columns)
+            .as_string(connection.connection)
+        )
+        with (
+            path.open("rb") as handle,
+            cursor.copy("COPY bench_copy_scratch FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+        ):
+            while block := handle.read(256 * 1024):
+                copy.write(block)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Lead._meta.db_table} ({lead_columns}) "  # noqa: S608 (model metadata only)
+            f"SELECT {lead_values} FROM bench_copy_scratch s",
+            lead_params,
+        )
+        rows = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {LeadEvent._meta.db_table} ({event_columns}) "  # noqa: S608 (model metadata only)
+            f"SELECT {event_values} FROM {Lead._meta.db_table} l ORDER BY l.id",
+            event_params,
+        )
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_copy_scratch")
+    return rows, seconds
+
+
 def line(step: str, rows: int, seconds: float, note: str = "") -> str:
     rate = rows / seconds if seconds else float("inf")
     return f"{step:<34}{rows:>8,}{seconds:>10.3f}{rate:>12,.0f}  {note}"
@@ -146,6 +252,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--preset", default="x-education")
+    parser.add_argument(
+        "--path",
+        choices=("auto", "orm", "copy"),
+        default="auto",
+        help="how the rows are written: as lead_import_run chooses (auto: COPY on PostgreSQL), "
+        "or the portable ORM path / the COPY path",
+    )
     parser.add_argument(
         "--json", type=Path, help="also write the numbers to this file (bench/run.py reads it)"
     )
@@ -165,24 +278,27 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="leadcourt-bench-") as media_root:
         django_setup(url, media_root)
-        return bench(args.file, args.preset, name, json_path=args.json)
+        return bench(args.file, args.preset, name, json_path=args.json, path_name=args.path)
 
 
-def bench(path: Path, preset: str, name: str, json_path: Path | None = None) -> int:
+def bench(path: Path, preset: str, name: str, json_path: Path | None = None, path_name: str = "auto") -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from leads.imports.services import CHUNK_SIZE
+    from leads.imports import services
 
     call_command("migrate", verbosity=0)
     tables_empty()
     actor = bench_actor()
+    writer = chunk_writer(path_name)
+    writer_name = "COPY" if writer is services.COPY_WRITER else "ORM"
 
-    first, first_store, first_rows = timed_import(actor, path, preset)
-    again, again_store, again_rows = timed_import(actor, path, preset)
+    first, first_store, first_rows = timed_import(actor, path, preset, writer)
+    again, again_store, again_rows = timed_import(actor, path, preset, writer)
     copies = [timed_copy(path) for _ in range(3)]
     copy_rows = copies[0][0]
     copy_seconds = statistics.median(seconds for _, seconds in copies)
+    floor_rows, floor_seconds = timed_insert_select(path, preset, actor)
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
@@ -190,7 +306,7 @@ def bench(path: Path, preset: str, name: str, json_path: Path | None = None) -> 
     size_mb = path.stat().st_size / 1e6
     print(
         f"\nLeadCourt CSV import vs COPY: {path.name} ({size_mb:.1f} MB), PostgreSQL {version}, "
-        f"database {name}, chunks of {CHUNK_SIZE} rows"
+        f"database {name}, {writer_name} path, chunks of {writer.chunk_size} rows"
     )
     print(f"{'step':<34}{'rows':>8}{'seconds':>10}{'rows/s':>12}")
     first_total = first_store + first_rows
@@ -214,9 +330,12 @@ def bench(path: Path, preset: str, name: str, json_path: Path | None = None) -> 
         )
     )
     print(line("COPY into scratch table (median/3)", copy_rows, copy_seconds))
+    print(line("bare INSERT…SELECT + COMMIT", floor_rows, floor_seconds, "leads and history, no checks"))
     print(
         f"\nratio import / COPY: {first_total / copy_seconds:.0f}x the time "
         f"(rows only: {first_rows / copy_seconds:.0f}x); re-import / COPY: {again_total / copy_seconds:.0f}x"
+        f"\nof which the schema (bare INSERT…SELECT / COPY): {floor_seconds / copy_seconds:.0f}x; "
+        f"import / bare INSERT…SELECT: {first_total / floor_seconds:.1f}x"
     )
 
     if json_path is not None:
@@ -234,6 +353,9 @@ def bench(path: Path, preset: str, name: str, json_path: Path | None = None) -> 
                     "copy_rows": copy_rows,
                     "copy_seconds": copy_seconds,
                     "copy_runs": [seconds for _, seconds in copies],
+                    "insert_select_seconds": floor_seconds,
+                    "path": writer_name,
+                    "chunk_size": writer.chunk_size,
                 }
             )
         )
@@ -242,6 +364,7 @@ def bench(path: Path, preset: str, name: str, json_path: Path | None = None) -> 
         first.status == again.status == "done"
         and first.created_count + first.refused_count == first.total_rows == copy_rows
         and again.created_count == 0
+        and floor_rows == first.created_count
     )
     if not ok:
         print(

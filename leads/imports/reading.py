@@ -17,8 +17,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+import operator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from leadcourt.errors import InvalidInput
 
@@ -31,16 +33,34 @@ class CsvFileError(Exception):
     """The file cannot be read as the CSV it claimed to be."""
 
 
+class NulByteError(CsvFileError):
+    """A NUL byte: the file is binary, or text in an encoding other than UTF-8."""
+
+    def __init__(self, line: int):
+        super().__init__(
+            f"The file contains a NUL byte on line {line}: it is not a text CSV. "
+            f"Export it again as CSV (UTF-8) and upload that."
+        )
+
+
 class ByteSource(io.RawIOBase):
     """A read-only raw stream over any object with ``read(n)``, counting (and
     optionally hashing) the bytes that pass; closing it leaves the wrapped
-    file open for its owner to close."""
+    file open for its owner to close.
+
+    It refuses NUL bytes (``NulByteError``) wherever they are: ``csv`` reads
+    them as ordinary characters, but PostgreSQL cannot store them, so a NUL
+    deep in a file used to pass the upload check and then stop the import
+    half-way, after the chunks before it had landed.
+    """
 
     def __init__(self, fileobj, *, hash_bytes: bool = False):
         super().__init__()
         self._file = fileobj
         self.bytes_read = 0
         self.sha256 = hashlib.sha256() if hash_bytes else None
+        # Line breaks before the current block, to say where a NUL byte is.
+        self._lines_before = 0
 
     def readable(self) -> bool:
         return True
@@ -48,6 +68,10 @@ class ByteSource(io.RawIOBase):
     def readinto(self, buffer) -> int:
         data = self._file.read(len(buffer))
         size = len(data)
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            raise NulByteError(self._lines_before + data.count(b"\n", 0, nul) + 1)
+        self._lines_before += data.count(b"\n")
         buffer[:size] = data
         self.bytes_read += size
         if self.sha256 is not None:
@@ -65,7 +89,10 @@ class CsvInspection:
 
 
 def _delimiter_of(prefix: bytes) -> str:
-    first_line = prefix.decode(ENCODING, errors="ignore").splitlines()[0] if prefix.strip() else ""
+    # A prefix with no decodable character (not UTF-8 at all) has no first
+    # line: the comma it gets is never used, the reading refuses the file.
+    lines = prefix.decode(ENCODING, errors="ignore").splitlines()
+    first_line = lines[0] if lines else ""
     counts = {d: first_line.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])  # ties go to the comma (listed first)
     return best if counts[best] else ","
@@ -109,6 +136,8 @@ def csv_inspect(fileobj) -> CsvInspection:
     try:
         headers = [h.strip() for h in next(reader, [])]
         data_rows = sum(1 for cells in reader if any(cell.strip() for cell in cells))
+    except NulByteError as exc:
+        raise InvalidInput({"file": str(exc)}) from None
     except (UnicodeDecodeError, csv.Error) as exc:
         raise InvalidInput({"file": str(_readable_error(exc, reader))}) from None
     if not any(headers):
@@ -141,6 +170,14 @@ class _Prefixed:
         return self._rest.read(size)
 
 
+class CsvRow(NamedTuple):
+    """One data row, reduced to the columns an import reads."""
+
+    number: int  # as a spreadsheet numbers it (the header is row 1)
+    cell_count: int  # cells the row has; the header's count when it is well formed
+    values: tuple[str | None, ...]  # the chosen columns' cells; None past the end of a short row
+
+
 @dataclass
 class CsvStream:
     """The data rows of a stored file, streamed: ``headers`` first, then
@@ -157,6 +194,20 @@ class CsvStream:
                     yield number, cells
         except (UnicodeDecodeError, csv.Error) as exc:
             raise _readable_error(exc, self._reader) from None
+
+    def rows_picked(self, indexes: Sequence[int]) -> Iterator[CsvRow]:
+        """``rows()`` keeping only the cells at ``indexes``: what a chunk of
+        many thousand rows holds in memory is the columns it imports."""
+        # itemgetter: one C call per row (this loop runs once per row of a
+        # million-row file); it returns a bare value when given one index.
+        pick = operator.itemgetter(*indexes) if len(indexes) > 1 else (lambda cells: (cells[indexes[0]],))
+        reach = max(indexes, default=-1)
+        for number, cells in self.rows():
+            count = len(cells)
+            if count > reach:
+                yield CsvRow(number, count, pick(cells))
+            else:  # a short row: it is refused for its cell count anyway
+                yield CsvRow(number, count, tuple(cells[i] if i < count else None for i in indexes))
 
 
 def csv_stream(fileobj, *, delimiter: str) -> CsvStream:

@@ -11,6 +11,7 @@ from itertools import pairwise
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from demo import bulk, data
@@ -206,3 +207,33 @@ def test_the_demo_gives_the_judges_open_and_decided_cases_of_every_story():
         == Case.objects.filter(status=CaseStatus.OPEN).count()
     )
     assert_histories_chain_up_to_the_state()
+
+
+@pytest.mark.postgres
+def test_the_filled_tables_are_analyzed_before_the_metric_snapshots_are_computed(monkeypatch):
+    """Build item 7: the snapshots aggregate over what the seed just wrote,
+    so the planner must see those rows (not the empty tables it last saw)."""
+    monkeypatch.setattr(seed_demo_command, "SERVICE_DRIVEN_MAX", 20)
+    statements: list[str] = []
+
+    def spy(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        output = seed(leads=60)
+
+    analyzes = [i for i, sql in enumerate(statements) if sql.startswith("ANALYZE")]
+    first_snapshot = next(i for i, sql in enumerate(statements) if "metrics_" in sql)
+    assert len(analyzes) == 1
+    assert analyzes[0] < first_snapshot
+    assert statements[analyzes[0]] == (
+        'ANALYZE "leads_lead", "leads_leadevent", "leads_touch", "adjudication_case", "adjudication_vote"'
+    )
+    assert "Planner statistics refreshed: leads_lead, leads_leadevent" in output
+
+    statements.clear()
+    with connection.execute_wrapper(spy):
+        seed(leads=60)  # nothing new: nothing to analyze
+
+    assert not [sql for sql in statements if sql.startswith("ANALYZE")]

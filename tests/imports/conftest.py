@@ -1,6 +1,8 @@
 """Fixtures for the CSV import tests: uploads are stored in a temporary
-MEDIA_ROOT, files are built in memory, and the real X Education export is
-read from ``../shared/data/`` (or ``LEADCOURT_SHARED_DATA``)."""
+MEDIA_ROOT, files are built in memory, the real X Education export is read
+from ``../shared/data/`` (or ``LEADCOURT_SHARED_DATA``), and ``import_path``
+runs a test once per way of writing the rows (the portable ORM path and
+PostgreSQL's COPY path)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,14 @@ import csv
 import io
 import os
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+
+from leads.imports import services
+from tests.conftest import REQUIRE_SERVICES
 
 SHARED_DATA = Path(os.environ.get("LEADCOURT_SHARED_DATA", settings.BASE_DIR.parent / "shared" / "data"))
 REAL_EXPORT = SHARED_DATA / "x-education-leads.csv"
@@ -26,11 +32,30 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture
 def real_export() -> Path:
     if not REAL_EXPORT.is_file():
-        pytest.skip(
+        why = (
             f"the real export {REAL_EXPORT} is absent: put x-education-leads.csv there "
             f"or point LEADCOURT_SHARED_DATA at its folder"
         )
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{why} (LEADCOURT_REQUIRE_SERVICES=1: a missing export is a failure)")
+        pytest.skip(why)
     return REAL_EXPORT
+
+
+IMPORT_PATHS = {"orm": services.ORM_WRITER, "copy": services.COPY_WRITER}
+
+
+def import_path_forced(name: str):
+    """Every chunk written the ``name`` way, whatever the database."""
+    return mock.patch.object(services, "_chunk_writer", return_value=IMPORT_PATHS[name])
+
+
+@pytest.fixture(params=sorted(IMPORT_PATHS))
+def import_path(request) -> str:
+    """Run the test once with each way of writing a chunk ("copy" needs
+    PostgreSQL, as every test of this package does)."""
+    with import_path_forced(request.param):
+        yield request.param
 
 
 def csv_bytes(header: list[str], rows: list[list[str]], *, delimiter: str = ",") -> bytes:

@@ -7,15 +7,16 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from contextlib import contextmanager, suppress
 from unittest import mock
 
 import pytest
-from django.db import IntegrityError, OperationalError
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Q
 
 from leadcourt.errors import ActionForbidden, InvalidInput
-from leads.imports import services
+from leads.imports import chunk_copy, services
 from leads.imports.services import lead_import_run, lead_import_start
 from leads.models import Lead, LeadEvent, LeadImport, LeadImportRowError, LeadImportStatus, LeadState
 from tests.concurrency import run_at_once
@@ -54,7 +55,7 @@ def assert_every_lead_whole() -> None:
     assert LeadEvent.objects.count() == Lead.objects.count()
 
 
-def test_rows_become_inquiries_owned_by_the_importing_marketer(marketer):
+def test_rows_become_inquiries_owned_by_the_importing_marketer(marketer, import_path):
     content = csv_bytes(SALESFORCE_HEADER, salesforce_rows(3))
 
     result = import_file(marketer, content, preset="salesforce")
@@ -83,7 +84,7 @@ def test_rows_become_inquiries_owned_by_the_importing_marketer(marketer):
     assert_every_lead_whole()
 
 
-def test_a_row_with_a_bad_field_is_refused_with_its_row_number_field_and_message(marketer):
+def test_a_row_with_a_bad_field_is_refused_with_its_row_number_field_and_message(marketer, import_path):
     rows = salesforce_rows(4)
     rows[1][4] = "not-an-email"  # row 3 of the file (the header is row 1)
     rows[3][1] = "x" * 101  # row 5: first name too long
@@ -100,7 +101,7 @@ def test_a_row_with_a_bad_field_is_refused_with_its_row_number_field_and_message
     assert_every_lead_whole()
 
 
-def test_a_row_with_the_wrong_number_of_cells_or_no_value_is_refused(marketer):
+def test_a_row_with_the_wrong_number_of_cells_or_no_value_is_refused(marketer, import_path):
     content = (
         b"Id,Email,Company,Notes\r\n"
         b"1,a@example.com,Acme,\r\n"
@@ -123,7 +124,7 @@ def test_a_row_with_the_wrong_number_of_cells_or_no_value_is_refused(marketer):
     assert Lead.objects.get(external_id="4").events.get().data["row"] == 7
 
 
-def test_importing_the_same_file_again_creates_nothing(marketer):
+def test_importing_the_same_file_again_creates_nothing(marketer, import_path):
     content = csv_bytes(SALESFORCE_HEADER, salesforce_rows(25))
     first = import_file(marketer, content, chunk_size=10)
     leads_after_first = set(Lead.objects.values_list("pk", flat=True))
@@ -138,7 +139,7 @@ def test_importing_the_same_file_again_creates_nothing(marketer):
     assert again.file_sha256 == first.file_sha256
 
 
-def test_a_lead_created_by_the_api_is_not_imported_again_nor_changed(marketer):
+def test_a_lead_created_by_the_api_is_not_imported_again_nor_changed(marketer, import_path):
     existing = inquiry(marketer, external_id="00Q000001", first_name="Kept")
 
     result = import_file(marketer, csv_bytes(SALESFORCE_HEADER, salesforce_rows(2)))
@@ -148,7 +149,7 @@ def test_a_lead_created_by_the_api_is_not_imported_again_nor_changed(marketer):
     assert existing.first_name == "Kept"
 
 
-def test_rows_without_an_external_id_get_a_stable_one_so_a_reimport_creates_nothing(marketer):
+def test_rows_without_an_external_id_get_a_stable_one_so_a_reimport_creates_nothing(marketer, import_path):
     content = csv_bytes(
         ["First Name", "Last Name", "Email"],
         [["Ada", "Lovelace", "ada@example.com"], ["Grace", "Hopper", "grace@example.com"]],
@@ -163,7 +164,7 @@ def test_rows_without_an_external_id_get_a_stable_one_so_a_reimport_creates_noth
     assert len(set(ids)) == 2
 
 
-def test_the_same_external_id_twice_in_one_file_creates_one_lead(marketer):
+def test_the_same_external_id_twice_in_one_file_creates_one_lead(marketer, import_path):
     content = csv_bytes(["Id", "Email"], [["7", "a@example.com"], ["7", "b@example.com"]])
 
     result = import_file(marketer, content)
@@ -172,7 +173,7 @@ def test_the_same_external_id_twice_in_one_file_creates_one_lead(marketer):
     assert Lead.objects.get().email == "a@example.com"
 
 
-def test_a_second_lead_with_a_known_email_is_marked_a_probable_duplicate(marketer):
+def test_a_second_lead_with_a_known_email_is_marked_a_probable_duplicate(marketer, import_path):
     earlier = inquiry(marketer, email="Ada@Example.com")
     content = csv_bytes(
         ["Id", "Email"],
@@ -188,24 +189,21 @@ def test_a_second_lead_with_a_known_email_is_marked_a_probable_duplicate(markete
     assert by_id["3"].events.get().data["duplicate_of"] == str(by_id["2"].public_id)
 
 
-def test_a_row_is_never_half_imported(marketer):
+def test_a_row_is_never_half_imported(marketer, import_path):
     """The history insert of the second chunk fails: that chunk's leads are
     absent, the first chunk's are whole, and the counters say so."""
     content = csv_bytes(SALESFORCE_HEADER, salesforce_rows(25))
     lead_import = start(marketer, content)
-    real_bulk_create = LeadEvent.objects.bulk_create
-    calls = []
+    history_inserts = []
 
-    def failing_on_second_chunk(objs, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("disk full")
-        return real_bulk_create(objs, *args, **kwargs)
+    def failing_on_second_chunk(execute, sql, params, many, context):
+        if "INSERT INTO leads_leadevent" in sql.replace('"', ""):
+            history_inserts.append(sql)
+            if len(history_inserts) == 2:
+                raise RuntimeError("disk full")
+        return execute(sql, params, many, context)
 
-    with (
-        mock.patch.object(LeadEvent.objects, "bulk_create", side_effect=failing_on_second_chunk),
-        pytest.raises(RuntimeError),
-    ):
+    with connection.execute_wrapper(failing_on_second_chunk), pytest.raises(RuntimeError):
         run(lead_import, chunk_size=10)
 
     lead_import.refresh_from_db()
@@ -216,20 +214,20 @@ def test_a_row_is_never_half_imported(marketer):
     assert_every_lead_whole()
 
 
-def test_an_interrupted_run_resumes_after_its_last_committed_chunk(marketer):
+def test_an_interrupted_run_resumes_after_its_last_committed_chunk(marketer, import_path):
     content = csv_bytes(SALESFORCE_HEADER, salesforce_rows(25))
     lead_import = start(marketer, content)
-    real_chunk_write = services._chunk_write
+    real_claim = services._chunk_claim
     calls = []
 
     def connection_lost_on_third_chunk(*args, **kwargs):
         calls.append(1)
         if len(calls) == 3:
             raise OperationalError("server closed the connection unexpectedly")
-        return real_chunk_write(*args, **kwargs)
+        return real_claim(*args, **kwargs)
 
     with (
-        mock.patch.object(services, "_chunk_write", side_effect=connection_lost_on_third_chunk),
+        mock.patch.object(services, "_chunk_claim", side_effect=connection_lost_on_third_chunk),
         pytest.raises(OperationalError),
     ):
         run(lead_import, chunk_size=10)
@@ -241,6 +239,7 @@ def test_an_interrupted_run_resumes_after_its_last_committed_chunk(marketer):
     assert (resumed.status, resumed.rows_done, resumed.created_count) == (LeadImportStatus.DONE, 25, 25)
     assert Lead.objects.count() == 25
     assert_every_lead_whole()
+    assert sorted(LeadEvent.objects.values_list("data__row", flat=True)) == list(range(2, 27))
 
 
 def test_running_a_finished_import_again_does_nothing(marketer):
@@ -253,7 +252,7 @@ def test_running_a_finished_import_again_does_nothing(marketer):
     assert (again.status, again.created_count) == (LeadImportStatus.DONE, 3)
 
 
-def test_the_file_is_streamed_not_read_whole(marketer):
+def test_the_file_is_streamed_not_read_whole(marketer, import_path):
     """By the time the first chunk is written only a small prefix of the file
     has been read: rows are pulled through csv.reader a block at a time."""
     content = csv_bytes(SALESFORCE_HEADER, salesforce_rows(20_000))
@@ -298,7 +297,7 @@ def test_the_file_is_stored_and_the_task_queued_after_commit(marketer, django_ca
         assert stored.read() == b"Id\r\n1\r\n"
 
 
-def test_semicolon_separated_files_and_the_excel_byte_order_mark_are_read(marketer):
+def test_semicolon_separated_files_and_the_excel_byte_order_mark_are_read(marketer, import_path):
     content = "\ufeff".encode() + csv_bytes(["Id", "Company"], [["1", "Müller GmbH"]], delimiter=";")
 
     result = import_file(marketer, content)
@@ -315,6 +314,9 @@ def test_semicolon_separated_files_and_the_excel_byte_order_mark_are_read(market
         (b"PK\x03\x04\x14\x00\x06\x00", "This is a spreadsheet (e.g. .xlsx), not a CSV file"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "This is not a text file"),
         ("Id,Company\r\n1,Müller\r\n".encode("latin-1"), "The file is not UTF-8 text"),
+        # Not one decodable character: there is no first line to find the separator in.
+        (b"\xff\xfe\xfd", "The file is not UTF-8 text"),
+        (b"\xe9\xe9\xe9", "The file is not UTF-8 text"),
         (b"Id,Company\r\n", "The file has a header row but no data rows."),
         (b"Colour,Size\r\nred,L\r\n", "None of the columns (Colour, Size) matches a lead field"),
         (b'Id,Company\r\n1,"unterminated\r\n', "is not valid CSV"),
@@ -326,6 +328,25 @@ def test_a_bad_file_is_refused_and_nothing_is_stored(marketer, settings, content
 
     assert message in refused.value.errors["file"][0]
     assert LeadImport.objects.count() == 0
+    assert not (settings.MEDIA_ROOT / "imports").exists()
+
+
+def test_a_nul_byte_deep_in_the_file_refuses_the_whole_file(marketer, settings):
+    """``csv`` reads a NUL as an ordinary character and PostgreSQL cannot
+    store one: past the 64 KB sniffed for binary content, a NUL used to pass
+    the upload check and stop the import half-way, after the chunks before it
+    had landed. The upload check reads the whole file: it refuses it whole."""
+    rows = salesforce_rows(2000)
+    rows[1500][1] = "Nu\x00ll"  # line 1502: the header is line 1
+    content = csv_bytes(SALESFORCE_HEADER, rows)
+    assert content.index(b"\x00") > 64 * 1024
+
+    with pytest.raises(InvalidInput) as refused:
+        start(marketer, content)
+
+    assert refused.value.errors["file"][0].startswith("The file contains a NUL byte on line 1502:")
+    assert LeadImport.objects.count() == 0
+    assert Lead.objects.count() == 0
     assert not (settings.MEDIA_ROOT / "imports").exists()
 
 
@@ -355,25 +376,25 @@ HOLD = 0.5  # seconds a first chunk waits for the other worker; long against a t
 
 @contextmanager
 def first_chunks_meet():
-    """Each worker's first chunk waits at the duplicate-email lookup (inside
-    the chunk's transaction, after the run row's lock and the external-id
-    check, before any insert) until the other worker's first chunk is there
-    too, or ``HOLD`` has passed. Where nothing keeps them apart, both chunks
-    are then open at once; where the run row's lock does, the second worker
-    never gets there and the first goes on after ``HOLD``."""
-    real_lookup = services.lead_first_by_email
+    """Each worker's first chunk waits right after taking the run row's lock
+    (inside the chunk's transaction, before checking or inserting any row)
+    until the other worker's first chunk is there too, or ``HOLD`` has
+    passed. Where nothing keeps them apart, both chunks are then open at
+    once; where the run row's lock does, the second worker never gets there
+    and the first goes on after ``HOLD``."""
+    real_claim = services._chunk_claim
     meeting = threading.Barrier(2)
     arrived: set[int] = set()
 
-    def lookup(emails):
+    def claim(*args, **kwargs):
+        real_claim(*args, **kwargs)
         if threading.get_ident() not in arrived:
             arrived.add(threading.get_ident())
             # Broken after HOLD: the other worker is held off, as the lock should do.
             with suppress(threading.BrokenBarrierError):
                 meeting.wait(timeout=HOLD)
-        return real_lookup(emails)
 
-    with mock.patch.object(services, "lead_first_by_email", side_effect=lookup):
+    with mock.patch.object(services, "_chunk_claim", side_effect=claim):
         yield
 
 
@@ -400,7 +421,7 @@ def assert_counters_add_up(run: LeadImport) -> None:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("migrated_data_restored")
-def test_two_workers_on_the_same_run_import_each_chunk_once(marketer, caplog):
+def test_two_workers_on_the_same_run_import_each_chunk_once(marketer, import_path, caplog):
     """A re-delivered task while the first is still running: both workers run
     ``lead_import_run`` on the same run at once.
 
@@ -440,21 +461,26 @@ def test_two_workers_on_the_same_run_import_each_chunk_once(marketer, caplog):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("migrated_data_restored")
-def test_two_runs_of_the_same_file_at_once_create_each_lead_once(marketer, other_marketer):
+def test_two_runs_of_the_same_file_at_once_create_each_lead_once(
+    marketer, other_marketer, import_path, caplog
+):
     """Two marketers upload the same list and both imports run at once.
 
-    Both runs' first chunks meet after finding none of their external ids,
-    then both insert: one insert waits on the other's uncommitted rows in
-    the unique index and, once they commit, fails with ``IntegrityError``;
-    that chunk rolls back whole and is retried, now finding those leads
-    existing. Without the retry that run fails (status "failed", the error
-    raised to its worker); without the unique external id both runs would
-    create the chunk's leads. Either way this test fails.
+    Both runs' first chunks meet after taking their run rows' locks, then
+    both check and insert: one insert waits on the other's uncommitted rows
+    in the unique index. On the portable path it then fails with
+    ``IntegrityError`` once they commit; that chunk rolls back whole and is
+    retried, now finding those leads existing. On the COPY path ``ON
+    CONFLICT DO NOTHING`` skips them and they count as existing. Without
+    the retry (or the conflict clause) that run fails; without the unique
+    external id both runs would create the chunk's leads. Either way this
+    test fails.
     """
     content = csv_bytes(SALESFORCE_HEADER, salesforce_rows(RACE_ROWS))
     runs = [start(marketer, content), start(other_marketer, content)]
     real_bulk_create = Lead.objects.bulk_create
     collisions = []
+    caplog.set_level(logging.INFO, logger=chunk_copy.__name__)
 
     def bulk_create(objs, *args, **kwargs):
         try:
@@ -470,7 +496,11 @@ def test_two_runs_of_the_same_file_at_once_create_each_lead_once(marketer, other
         outcomes = run_at_once(*(worker(run) for run in runs))
 
     assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
-    assert collisions, "the runs never collided: the race did not happen"
+    # The race happened: one run's insert met leads the other had just created.
+    if import_path == "orm":
+        assert collisions, "the runs never collided: the race did not happen"
+    else:
+        assert [r for r in caplog.records if "created meanwhile by another transaction" in r.getMessage()]
     for run in runs:
         run.refresh_from_db()
         assert_counters_add_up(run)
@@ -479,3 +509,82 @@ def test_two_runs_of_the_same_file_at_once_create_each_lead_once(marketer, other
     assert sum(run.existing_count for run in runs) == RACE_ROWS
     assert Lead.objects.count() == RACE_ROWS
     assert_each_lead_created_once()
+
+
+def backend_waits_on_a_lock(sql_fragment: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND query LIKE %s",
+            [f"%{sql_fragment}%"],
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("migrated_data_restored")
+def test_a_probable_duplicate_of_a_lead_lost_to_another_intake_makes_the_chunk_retry(marketer):
+    """COPY path: rows R1 and R2 share an email, so R2 is to point at R1's
+    new lead. Meanwhile an API intake creates R1 (same email) and commits
+    while the import's insert waits on it: ``ON CONFLICT`` skips R1, R2 is
+    inserted pointing at a lead that never was, and the foreign key refuses
+    that at commit. The chunk rolls back whole and is retried: R1 is found
+    existing and R2 points at the intake's lead."""
+    rows = [["R1", "dup@example.com"], ["R2", "Dup@Example.com"]]
+    lead_import = start(marketer, csv_bytes(["Id", "Email"], rows))
+    writes = []
+
+    def counted_write(*args, **kwargs):
+        writes.append(1)
+        return chunk_copy.chunk_write_copy(*args, **kwargs)
+
+    holding, release = threading.Event(), threading.Event()
+    intake: list[Lead] = []
+
+    def other_intake():
+        try:
+            with transaction.atomic():
+                intake.append(inquiry(marketer, external_id="R1", email="dup@example.com"))
+                holding.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    outcome: list[object] = []
+
+    def importer():
+        try:
+            outcome.append(lead_import_run(import_id=lead_import.pk))
+        except BaseException as exc:  # reported to the test
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    writer = services.ChunkWriter(counted_write, services.COPY_CHUNK_SIZE)
+    with mock.patch.object(services, "_chunk_writer", return_value=writer):
+        threads = [threading.Thread(target=other_intake), threading.Thread(target=importer)]
+        threads[0].start()
+        assert holding.wait(timeout=10)
+        threads[1].start()
+        deadline = time.monotonic() + 10
+        # The chunk's statement (its text as pg_stat_activity keeps it: the start).
+        while not backend_waits_on_a_lock("WITH cleaned AS") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert backend_waits_on_a_lock("WITH cleaned AS"), "the import never waited on the intake"
+        release.set()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    (run,) = outcome
+    assert not isinstance(run, BaseException), run
+    assert len(writes) == 2  # the first attempt was refused at commit
+    assert (run.status, run.created_count, run.existing_count) == (LeadImportStatus.DONE, 1, 1)
+    r2 = Lead.objects.get(external_id="R2")
+    assert r2.duplicate_of == intake[0]
+    assert r2.events.get().data["duplicate_of"] == str(intake[0].public_id)
+    assert_each_lead_created_once_by_external_id()
+
+
+def assert_each_lead_created_once_by_external_id() -> None:
+    assert {lead.events.count() for lead in Lead.objects.all()} == {1}
+    assert LeadEvent.objects.count() == Lead.objects.count()

@@ -2,7 +2,8 @@
 is imported or its refusal explained, and a second import creates nothing.
 
 Reads ``../shared/data/x-education-leads.csv`` (or ``$LEADCOURT_SHARED_DATA``);
-skipped with a message saying where to put the file when it is absent.
+when it is absent, skipped with a message saying where to put the file, or
+failed under ``LEADCOURT_REQUIRE_SERVICES=1`` (``make test``, CI).
 """
 
 from __future__ import annotations

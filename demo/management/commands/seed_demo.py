@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
 
+from adjudication.models import Case, Vote
 from demo.bulk import BulkWriter
 from demo.data import (
     COUNTRIES,
@@ -57,15 +58,21 @@ from leadcourt import clock
 from leadcourt.accounts import roles
 from leadcourt.accounts.models import User
 from leadcourt.notifications.services import notifications_muted
+from leadcourt.planner_statistics import tables_analyze
 from leads.criteria import CODES
 from leads.models import (
     Campaign,
     CampaignStatus,
     Lead,
+    LeadEvent,
     LeadState,
     Segment,
+    Touch,
 )
 from leads.selectors import rulebook_current
+
+# The tables the seed fills in volume that the metric snapshots read.
+SEEDED_MODELS = (Lead, LeadEvent, Touch, Case, Vote)
 
 
 class Command(StoryPlayer, BulkWriter, BaseCommand):
@@ -110,6 +117,12 @@ class Command(StoryPlayer, BulkWriter, BaseCommand):
             replayed = self._seed_service_driven_leads(min(leads, SERVICE_DRIVEN_MAX))
             bulk = self._seed_bulk_leads(SERVICE_DRIVEN_MAX + 1, leads) if leads > SERVICE_DRIVEN_MAX else 0
         self.stdout.write(f"Leads created: {replayed} through the services, {bulk} in bulk.")
+        if replayed or bulk:
+            # The snapshots below aggregate over what was just written: plan
+            # them for the tables as they are now, not as they were (empty).
+            analyzed = tables_analyze(*SEEDED_MODELS)
+            if analyzed:
+                self.stdout.write(f"Planner statistics refreshed: {', '.join(analyzed)}.")
         # The dashboards read precomputed snapshots: fill them for the whole demo history.
         from metrics.jobs import metrics_snapshots
 
