@@ -8,7 +8,7 @@ never repeats a mail.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from leadcourt.accounts import roles
 from leadcourt.accounts.models import NON_INDEPENDENT_DEPARTMENTS
@@ -21,23 +21,44 @@ def _case_context(case) -> dict:
     return {"kind_label": case.get_kind_display(), "due_at": notify_time(case.due_at)}
 
 
-def case_opened(*, case, rulebook, party_ids: Iterable[int]) -> int:
-    """Every judge who may decide the case: active, not a party, and not
-    barred by ``independent_judges`` (the rules of ``case_recusal_reason``,
-    for all judges in one query)."""
-    judges = roles.active_users_with_role(roles.JUDGE).exclude(pk__in=set(party_ids) - {None})
+def _judges_unbarred(rulebook):
+    """Active judges not barred by ``independent_judges`` (parties are left
+    out per case)."""
+    judges = roles.active_users_with_role(roles.JUDGE)
     if rulebook.independent_judges:
         judges = judges.exclude(department__in=NON_INDEPENDENT_DEPARTMENTS)
-    return notifications_queue(
-        Outgoing(
+    return judges
+
+
+def _case_opened(case, judge_ids: Iterable[int]) -> Iterator[Outgoing]:
+    context = _case_context(case)
+    for judge_id in judge_ids:
+        yield Outgoing(
             kind=NotificationKind.CASE_OPENED,
             recipient_id=judge_id,
             key=f"case_opened:case{case.pk}",
             lead_id=case.lead_id,
             case_id=case.pk,
-            context=_case_context(case),
+            context=context,
         )
-        for judge_id in judges.values_list("pk", flat=True).distinct()
+
+
+def case_opened(*, case, rulebook, party_ids: Iterable[int]) -> int:
+    """Every judge who may decide the case: active, not a party, and not
+    barred by ``independent_judges`` (the rules of ``case_recusal_reason``,
+    for all judges in one query)."""
+    judges = _judges_unbarred(rulebook).exclude(pk__in=set(party_ids) - {None})
+    return notifications_queue(_case_opened(case, judges.values_list("pk", flat=True).distinct()))
+
+
+def cases_opened(*, cases_with_parties: Iterable[tuple[object, set[int]]], rulebook) -> int:
+    """``case_opened`` for many cases at once (a sweep's batch): the judges
+    are read once, each case's parties left out in Python."""
+    judge_ids = sorted(set(_judges_unbarred(rulebook).values_list("pk", flat=True)))
+    return notifications_queue(
+        outgoing
+        for case, party_ids in cases_with_parties
+        for outgoing in _case_opened(case, (judge_id for judge_id in judge_ids if judge_id not in party_ids))
     )
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 from django.db.models import Case as SQLCase
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 
 from leadcourt.jobs.batches import for_each_locked_batch
+from leadcourt.notifications.services import notifications_delivered_together
 from leads import notify
 from leads.deadlines import deadline_after_hours
 from leads.models import Lead, RulebookVersion, Touch
@@ -25,11 +27,18 @@ def reminder_horizon(now, rulebook: RulebookVersion):
 
 def leads_lacking_touches(queryset, rulebook: RulebookVersion):
     """Accepted leads with fewer follow-up touches (since the current round
-    began) than the rulebook requires for their grade, computed in SQL. The
-    service re-counts each one before acting."""
+    began) than the rulebook requires for their grade, computed in SQL.
+
+    Exactly the rule of ``case_open_not_followed_up`` (touches counted as
+    ``lead_followup_touch_count`` counts them: all of them for a lead without
+    a round start), because the set-based form of that service uses this as
+    its guard, not only to find candidates."""
+    in_round = Q(occurred_at__gte=OuterRef("followup_started_at")) | Q(
+        IsNull(OuterRef("followup_started_at"), True)
+    )
     done = Coalesce(
         Subquery(
-            Touch.objects.filter(lead=OuterRef("pk"), occurred_at__gte=OuterRef("followup_started_at"))
+            Touch.objects.filter(in_round, lead=OuterRef("pk"))
             .order_by()
             .values("lead")
             .annotate(n=Count("pk"))
@@ -43,11 +52,7 @@ def leads_lacking_touches(queryset, rulebook: RulebookVersion):
         default=Value(rulebook.touches_grade_b),
         output_field=IntegerField(),
     )
-    # A lead without a round start (none in practice) counts all its touches
-    # in the service; keep it a candidate and let the service decide.
-    return queryset.alias(done=done, required=required).filter(
-        Q(done__lt=F("required")) | Q(followup_started_at__isnull=True)
-    )
+    return queryset.alias(done=done, required=required).filter(done__lt=F("required"))
 
 
 def deadline_reminders_queue(*, kind: str, queryset, due_field: str) -> int:
@@ -59,7 +64,9 @@ def deadline_reminders_queue(*, kind: str, queryset, due_field: str) -> int:
         rows = Lead.objects.filter(pk__in=ids, assigned_rep__isnull=False).values_list(
             "pk", "assigned_rep_id", due_field
         )
-        reminded += notify.deadline_reminders(kind=kind, leads=rows)
+        # One delivery task for the batch's reminders.
+        with notifications_delivered_together():
+            reminded += notify.deadline_reminders(kind=kind, leads=rows)
 
     for_each_locked_batch(queryset, remind)
     return reminded

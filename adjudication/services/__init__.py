@@ -1,7 +1,8 @@
 """Every write to cases, one module per kind of write:
 
 - ``opening``: a lead goes before the judges (ignored, not followed up,
-  audited; the all-rejections audit that runs inside a rejection);
+  audited; the all-rejections audit that runs inside a rejection), and the
+  set-based form the sweeps use for the first two;
 - ``appeals``: marketing appeals a rejection or concedes it;
 - ``verdicts``: statements, votes and the verdict that moves the lead;
 - ``monthly_sample``: the reproducible sample of unappealed rejections.
@@ -18,6 +19,10 @@ from adjudication.services.opening import (
     case_open_audit_after_reject,
     case_open_ignored,
     case_open_not_followed_up,
+    cases_open_ignored,
+    cases_open_not_followed_up,
+    leads_overdue_for_decision,
+    leads_overdue_for_followup,
 )
 from adjudication.services.verdicts import case_statement_add, case_verdict_render
 
@@ -31,6 +36,10 @@ __all__ = [
     "case_open_not_followed_up",
     "case_statement_add",
     "case_verdict_render",
+    "cases_open_ignored",
+    "cases_open_not_followed_up",
     "lead_concede",
+    "leads_overdue_for_decision",
+    "leads_overdue_for_followup",
     "monthly_sample_open_cases",
 ]

@@ -1,24 +1,42 @@
 """Opening cases: a lead goes before the judges, and its case records what
 they will see. Opening a case and moving its lead to ``in_review`` is one
-transaction: a failure anywhere leaves neither."""
+transaction: a failure anywhere leaves neither.
+
+The sweeps open thousands of cases a run, so the two kinds they open also
+have a set-based form here, next to the per-lead services (STYLE.md habit
+15): ``cases_open_ignored`` and ``cases_open_not_followed_up``. Both forms
+are built from the same pieces, so that they cannot drift apart: the model's
+transition (what it writes on the lead), the guard in SQL
+(``leads_overdue_for_decision`` / ``leads_overdue_for_followup``, also the
+sweeps' candidate queries), the snapshot, the case row, the history row's
+payload and the judges' notifications. tests/adjudication/test_opening_in_bulk.py
+proves that they write the same rows.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, QuerySet, prefetch_related_objects
+from django.db.models.sql import UpdateQuery
 
 from adjudication import notify
-from adjudication.models import Case, CaseKind
+from adjudication.models import Case, CaseKind, CaseStatus
 from adjudication.selectors import case_party_ids
+from leadcourt import clock
 from leadcourt.accounts import roles
 from leadcourt.errors import Conflict, GuardFailed
-from leads.models import Lead, ReviewMode, RulebookVersion
-from leads.selectors import lead_followup_touch_count
-from leads.services import TransitionStep, lead_transition
+from leadcourt.notifications.services import notifications_delivered_together
+from leads.history import lead_event_new
+from leads.models import Lead, LeadEvent, LeadState, ReviewMode, RulebookVersion, Touch
+from leads.reminders import leads_lacking_touches
+from leads.selectors import lead_followup_touch_count, rulebook_current
+from leads.services import TransitionStep, lead_ensure_may, lead_transition
 
-# --- opening cases ----------------------------------------------------------------
+# --- what both forms write --------------------------------------------------------
 
 
 def case_snapshot(lead: Lead, rulebook: RulebookVersion, from_state: str) -> dict:
@@ -29,6 +47,20 @@ def case_snapshot(lead: Lead, rulebook: RulebookVersion, from_state: str) -> dic
     by_channel = dict(
         touches.order_by().values_list("channel").annotate(n=Count("id")).values_list("channel", "n")
     )
+    return _snapshot(
+        lead,
+        rulebook,
+        from_state,
+        by_channel=by_channel,
+        followup_round=lead_followup_touch_count(lead=lead),
+    )
+
+
+def _snapshot(
+    lead: Lead, rulebook: RulebookVersion, from_state: str, *, by_channel: dict[str, int], followup_round: int
+) -> dict:
+    """The snapshot, given the lead's touches since delivery by channel and
+    its touches in the current follow-up round."""
     grade = rulebook.grade_for(lead.criteria_count)
     return {
         "state_before": from_state,
@@ -43,10 +75,45 @@ def case_snapshot(lead: Lead, rulebook: RulebookVersion, from_state: str) -> dic
             "count": sum(by_channel.values()),
             "by_channel": by_channel,
             "channels": len(by_channel),
-            "followup_round": lead_followup_touch_count(lead=lead),
+            "followup_round": followup_round,
             "required": rulebook.touches_required(grade),
         },
     }
+
+
+def _case_new(
+    lead: Lead,
+    *,
+    kind: str,
+    actor,
+    opened_at: datetime,
+    due_at: datetime,
+    snapshot: dict,
+    sample_month: date | None = None,
+) -> Case:
+    """The case row, unsaved, with the parties as they are now. ``due_at`` is
+    ``rulebook.review_due(opened_at)``, computed by the caller: once for a
+    whole batch (working time is counted in Python, day by day)."""
+    return Case(
+        kind=kind,
+        lead=lead,
+        rep_id=lead.assigned_rep_id,
+        marketer_id=lead.marketer_id,
+        opened_by=actor,
+        opened_at=opened_at,
+        due_at=due_at,
+        snapshot=snapshot,
+        reason_code=lead.rejection_reason_id or "",
+        sample_month=sample_month,
+    )
+
+
+def _opening_event_data(case: Case) -> dict:
+    """What the history row of the opening says about the case."""
+    return {"case": case.pk, "kind": case.kind}
+
+
+# --- opening one case ---------------------------------------------------------------
 
 
 def case_open(step: TransitionStep, *, kind: str, sample_month: date | None = None) -> Case:
@@ -55,23 +122,21 @@ def case_open(step: TransitionStep, *, kind: str, sample_month: date | None = No
     lead = step.lead
     try:
         with transaction.atomic():
-            case = Case.objects.create(
+            case = _case_new(
+                lead,
                 kind=kind,
-                lead=lead,
-                rep_id=lead.assigned_rep_id,
-                marketer_id=lead.marketer_id,
-                opened_by=step.actor,
+                actor=step.actor,
                 opened_at=step.now,
                 due_at=step.rulebook.review_due(step.now),
                 snapshot=case_snapshot(lead, step.rulebook, step.from_state),
-                reason_code=lead.rejection_reason_id or "",
                 sample_month=sample_month,
             )
+            case.save()
     except IntegrityError as exc:
         # The one-open-case constraint (or one sample audit per month) held
         # even though the state check passed: someone else opened it first.
         raise Conflict("This lead already has an open case.", code="case_already_open") from exc
-    step.record(data={"case": case.pk, "kind": kind})
+    step.record(data=_opening_event_data(case))
     notify.case_opened(case=case, rulebook=step.rulebook, party_ids=case_party_ids(case, lead))
     return case
 
@@ -130,3 +195,204 @@ def case_open_audit_after_reject(step: TransitionStep) -> Case | None:
     )
     step.lead.audit_sample(at=step.now)
     return case_open(audit, kind=CaseKind.AUDIT)
+
+
+# --- opening many cases at once (the sweeps) -----------------------------------------
+
+
+def leads_overdue_for_decision(now: datetime) -> QuerySet[Lead]:
+    """MQLs past their decision deadline: the leads ``case_open_ignored``
+    accepts, in SQL (served by ``lead_mql_decision_due_idx``)."""
+    return Lead.objects.filter(state=LeadState.MQL, decision_due_at__lte=now)
+
+
+def leads_overdue_for_followup(now: datetime, rulebook: RulebookVersion) -> QuerySet[Lead]:
+    """Accepted leads past their follow-up deadline with fewer touches than
+    their grade requires: the leads ``case_open_not_followed_up`` accepts, in
+    SQL (served by ``lead_sal_followup_due_idx``)."""
+    return leads_lacking_touches(Lead.objects.filter(state=LeadState.SAL, followup_due_at__lte=now), rulebook)
+
+
+def cases_open_ignored(*, lead_ids: Iterable[int], actor) -> list[Case]:
+    """``case_open_ignored`` for many leads at once (the decision sweep): each
+    lead of ``lead_ids`` still past its decision deadline goes to
+    ``in_review`` with an ``ignored`` case; the others are left alone.
+    Returns the cases opened, in lead order. See ``_cases_open_in_bulk``."""
+    return _cases_open_in_bulk(
+        lead_ids=lead_ids,
+        actor=actor,
+        transition="flag_ignored",
+        from_state=LeadState.MQL,
+        kind=CaseKind.IGNORED,
+        still_due=lambda now, rulebook: leads_overdue_for_decision(now),
+    )
+
+
+def cases_open_not_followed_up(*, lead_ids: Iterable[int], actor) -> list[Case]:
+    """``case_open_not_followed_up`` for many leads at once (the follow-up
+    sweep): each lead of ``lead_ids`` still past its follow-up deadline and
+    short of touches gets a ``not_followed_up`` case; the others are left
+    alone. Returns the cases opened, in lead order."""
+    return _cases_open_in_bulk(
+        lead_ids=lead_ids,
+        actor=actor,
+        transition="flag_unworked",
+        from_state=LeadState.SAL,
+        kind=CaseKind.NOT_FOLLOWED_UP,
+        still_due=leads_overdue_for_followup,
+    )
+
+
+def _cases_open_in_bulk(
+    *,
+    lead_ids: Iterable[int],
+    actor,
+    transition: str,
+    from_state: str,
+    kind: str,
+    still_due: Callable[[datetime, RulebookVersion], QuerySet[Lead]],
+) -> list[Case]:
+    """Move the leads of ``lead_ids`` that ``still_due`` accepts into review
+    and open one case each: the per-lead service's writes for every such
+    lead, in one transaction and a handful of statements (the leads'
+    ``UPDATE … RETURNING``, the cases', history rows' and notifications'
+    ``INSERT``s, one delivery task after commit), whatever their number.
+
+    The ``UPDATE`` is the lock and the compare-and-set: it locks each lead it
+    moves, and only moves a lead that is still in ``from_state``, still
+    overdue and without an open case. A lead another transaction holds is
+    waited for, then (PostgreSQL re-checks the condition on the committed
+    row) left alone if that transaction decided it: exactly one outcome, and
+    no case for a lead that was accepted a moment ago. Nothing else is
+    locked; the cases are new rows. Callers that claimed the leads with
+    ``FOR UPDATE SKIP LOCKED`` (the sweeps) already hold the locks.
+    """
+    lead_ids = list(lead_ids)
+    if not lead_ids:
+        return []
+    with transaction.atomic(), notifications_delivered_together():
+        now = clock.now()
+        rulebook = rulebook_current()
+        # The actor's permission for the transition, as the per-lead form checks it (403).
+        lead_ensure_may(lead=Lead(state=from_state), actor=actor, name=transition)
+        leads = _update_returning_rows(
+            still_due(now, rulebook)
+            .filter(pk__in=lead_ids)
+            # Where the per-lead form would refuse with "case_already_open"
+            # rather than fail the whole batch on the constraint.
+            .filter(~Exists(Case.objects.filter(lead=OuterRef("pk"), status=CaseStatus.OPEN))),
+            **_transition_writes(transition, from_state, at=now),
+        )
+        if not leads:
+            return []
+        prefetch_related_objects(leads, "rejection_reason")  # none on MQLs and SALs: no query
+        touches = _touches_at_opening(leads)
+        due_at = rulebook.review_due(now)
+        cases = Case.objects.bulk_create(
+            [
+                _case_new(
+                    lead,
+                    kind=kind,
+                    actor=actor,
+                    opened_at=now,
+                    due_at=due_at,
+                    snapshot=_snapshot(lead, rulebook, from_state, **touches[lead.pk]),
+                )
+                for lead in leads
+            ]
+        )
+        LeadEvent.objects.bulk_create(
+            [
+                lead_event_new(
+                    lead=case.lead,
+                    transition=transition,
+                    from_state=from_state,
+                    actor=actor,
+                    rulebook=rulebook,
+                    occurred_at=now,
+                    data=_opening_event_data(case),
+                )
+                for case in cases
+            ]
+        )
+        notify.cases_opened(
+            cases_with_parties=[(case, case_party_ids(case, case.lead)) for case in cases], rulebook=rulebook
+        )
+    return cases
+
+
+def _transition_writes(name: str, from_state: str, *, at: datetime) -> dict:
+    """The columns the lead's FSM transition ``name`` writes, and their values,
+    for a set-based ``UPDATE``.
+
+    Learned by running the transition on an unsaved probe whose every column
+    holds a marker: transitions change fields only, and the ones the sweeps
+    run take nothing but the time, so they write the same on every lead. The
+    model stays the one definition of what ``flag_ignored`` does. Plus what
+    ``save()`` stamps (``updated_at``).
+    """
+    marker = object()
+    columns = [
+        field
+        for field in Lead._meta.concrete_fields
+        if not field.primary_key and not field.generated and field.name != "state"
+    ]
+    probe = Lead(state=from_state)
+    for field in columns:
+        probe.__dict__[field.attname] = marker
+    getattr(probe, name)(at=at)
+    writes = {
+        field.attname: getattr(probe, field.attname)
+        for field in columns
+        if getattr(probe, field.attname) is not marker
+    }
+    writes.update({field.attname: at for field in columns if isinstance(field, clock.UpdatedAtField)})
+    writes["state"] = probe.state
+    return writes
+
+
+def _update_returning_rows(queryset: QuerySet, **values) -> list:
+    """``queryset.update(**values)``, returning the rows it changed, as they
+    are now (model instances, in primary-key order).
+
+    ``update()`` returns a count, and a compare-and-set over many rows must
+    know which rows it won. This is the ORM's own ``UPDATE`` (the same
+    ``WHERE`` as the queryset) with ``RETURNING *`` added, which PostgreSQL
+    and SQLite (3.35 and later) both accept; ``raw()`` turns the rows into
+    instances with each backend's conversions (SQLite returns text for times).
+    """
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    query.clear_select_clause()
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    rows = queryset.model.objects.db_manager(queryset.db).raw(f"{sql} RETURNING *", params)
+    return sorted(rows, key=lambda row: row.pk)
+
+
+def _touches_at_opening(leads: list[Lead]) -> dict[int, dict]:
+    """``case_snapshot``'s touch counts for many leads from one query: by
+    channel since delivery (all touches if never delivered), and in the
+    current follow-up round as ``lead_followup_touch_count`` counts them.
+
+    Counted here rather than in SQL: a ``GROUP BY`` joined to the leads for
+    their timestamps is planned as a scan of both tables, while the touches
+    of a batch's leads are a few rows each, read by ``touch_lead_time_idx``.
+    """
+    touched: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    rows = Touch.objects.filter(lead_id__in=[lead.pk for lead in leads]).order_by()
+    for lead_id, channel, occurred_at in rows.values_list("lead_id", "channel", "occurred_at"):
+        touched[lead_id].append((channel, occurred_at))
+    counts = {}
+    for lead in leads:
+        since_delivery = Counter(
+            channel
+            for channel, occurred_at in touched[lead.pk]
+            if lead.delivered_at is None or occurred_at >= lead.delivered_at
+        )
+        in_round = sum(
+            1
+            for _, occurred_at in touched[lead.pk]
+            if lead.followup_started_at is None or occurred_at >= lead.followup_started_at
+        )
+        counts[lead.pk] = {"by_channel": dict(since_delivery), "followup_round": in_round}
+    return counts

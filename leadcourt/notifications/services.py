@@ -40,8 +40,9 @@ from leadcourt.notifications.models import (
 
 logger = logging.getLogger(__name__)
 
-# Rows per delivery task: a sweep that opens a thousand cases queues a few
-# tasks, not a thousand.
+# Rows per delivery task when one change records many (an escalation to every
+# judge and manager). A job's batch sends all of its rows in one task instead
+# (``notifications_delivered_together``).
 DELIVERY_CHUNK = 100
 # A pending row older than this was not delivered by the task queued at
 # commit (broker down, task lost): queue it again.
@@ -53,6 +54,9 @@ STALE_AFTER = timedelta(minutes=15)
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
 _muted: ContextVar[bool] = ContextVar("leadcourt_notifications_muted", default=False)
+# While a ``notifications_delivered_together`` block runs: the ids its
+# notifications_queue calls recorded, to be delivered by one task at its end.
+_gathered: ContextVar[list[int] | None] = ContextVar("leadcourt_notifications_gathered", default=None)
 
 
 @contextmanager
@@ -64,6 +68,30 @@ def notifications_muted() -> Iterator[None]:
         yield
     finally:
         _muted.reset(token)
+
+
+@contextmanager
+def notifications_delivered_together() -> Iterator[None]:
+    """Deliver everything the block records with one task (one broker
+    message), queued after commit like any delivery.
+
+    For a job's batch: the decision sweep opens a thousand cases in one
+    transaction, and a message per case (or per ``DELIVERY_CHUNK`` rows)
+    would cost more broker round trips than the batch's SQL. Open it inside
+    the batch's transaction. A nested block leaves the sending to the outer
+    one; a block left by an exception queues nothing (its transaction is
+    rolling back, and the rows with it).
+    """
+    if _gathered.get() is not None:
+        yield
+        return
+    ids: list[int] = []
+    token = _gathered.set(ids)
+    try:
+        yield
+    finally:
+        _gathered.reset(token)
+    _deliver_after_commit(ids, per_task=len(ids))
 
 
 @dataclass(frozen=True)
@@ -141,19 +169,28 @@ def notifications_queue(outgoing: Iterable[Outgoing]) -> int:
 
 
 def notifications_deliver_after_commit(ids: list[int]) -> None:
-    """Queue delivery tasks once the current transaction commits.
+    """Queue delivery tasks once the current transaction commits (inside a
+    ``notifications_delivered_together`` block: with the block's one task).
 
     ``robust``: a broker that refuses the message must not turn a committed
     change into an error page; the rows stay pending and are re-queued later.
     """
+    gathered = _gathered.get()
+    if gathered is not None:
+        gathered.extend(ids)
+        return
+    _deliver_after_commit(ids, per_task=DELIVERY_CHUNK)
+
+
+def _deliver_after_commit(ids: list[int], *, per_task: int) -> None:
     if not ids:
         return
 
     def enqueue() -> None:
         from leadcourt.notifications.tasks import notification_deliver
 
-        for start in range(0, len(ids), DELIVERY_CHUNK):
-            notification_deliver.delay(ids[start : start + DELIVERY_CHUNK])
+        for start in range(0, len(ids), per_task):
+            notification_deliver.delay(ids[start : start + per_task])
 
     transaction.on_commit(enqueue, robust=True)
 

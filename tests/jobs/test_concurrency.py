@@ -36,8 +36,12 @@ OVERDUE_LEADS = 24
 
 @pytest.fixture
 def small_batches():
-    # Small batches so that the two sweeps interleave over the same rows.
-    with mock.patch("leadcourt.jobs.batches.DEFAULT_BATCH_SIZE", 4):
+    # Small batches so that the two sweeps interleave over the same rows (the
+    # sweeps that open cases set their own batch size).
+    with (
+        mock.patch("leadcourt.jobs.batches.DEFAULT_BATCH_SIZE", 4),
+        mock.patch("adjudication.sweeps.SWEEP_BATCH_SIZE", 4),
+    ):
         yield
 
 
