@@ -33,7 +33,7 @@ TEST_DATABASE_URL := postgres://leadcourt:leadcourt@127.0.0.1:5432/$(DB_NAME)
 TEST_BROKER_URL := redis://127.0.0.1:6379/0
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL)
 
-.PHONY: help run test screenshots bench bench-quick bench-import lint fmt clean
+.PHONY: help run test screenshots bench bench-quick bench-import bench-scaleout lint fmt clean
 
 help:
 	@echo "make run     the app with demo data on http://$(HOST):$(PORT) (web, Celery worker and beat)"
@@ -42,6 +42,7 @@ help:
 	@echo "make bench   1,000,000-lead dataset, every page, job and load row vs its floor -> bench/RESULTS.md"
 	@echo "make bench-quick  the same on 100,000 leads (BENCH_LEADS=100000); neither is part of make test"
 	@echo "make bench-import CSV import of the real export vs PostgreSQL COPY only"
+	@echo "make bench-scaleout  PgBouncer + a streaming replica + queues on 100,000 leads -> bench/RESULTS-scaleout.md"
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make fmt     ruff --fix and ruff format"
 	@echo "make clean   remove the virtualenv, caches and collected static files (keeps var/)"
@@ -114,6 +115,19 @@ bench-import: $(DEV_STAMP)
 	@DB_NAME=$(DB_NAME) DB_USER=leadcourt DB_PASSWORD=leadcourt PYTHON=$(BIN)/python bash scripts/ensure-services.sh
 	DATABASE_URL=$${DATABASE_URL:-postgres://leadcourt:leadcourt@127.0.0.1:5432/leadcourt_bench_import} \
 	  CELERY_BROKER_URL=redis://127.0.0.1:6379/14 $(BIN)/python bench/import_bench.py
+
+# --- make bench-scaleout: past one machine, on this one (not part of make test) -------------------
+# bench/scaleout.py: a 100,000-lead database leadcourt_bench_scale, a streaming
+# replica of the local PostgreSQL on 127.0.0.1:5433 (pg_basebackup -R; adds a
+# replication role and one pg_hba.conf line to the primary, then reloads it),
+# PgBouncer in transaction mode in front of both, gunicorn and two Celery
+# workers through it (Redis db 6); writes bench/RESULTS-scaleout.md and removes
+# the replica. Knobs: BENCH_SCALE_LEADS, BENCH_SCALE_ROUNDS, BENCH_SCALE_KEEP=1.
+# `.venv/bin/python bench/scaleout_replica.py unprepare` undoes the primary's part.
+bench-scaleout: $(DEV_STAMP)
+	@DB_NAME=$(DB_NAME) DB_USER=leadcourt DB_PASSWORD=leadcourt PYTHON=$(BIN)/python bash scripts/ensure-services.sh
+	@bash bench/ensure-tools.sh
+	$(BIN)/python bench/scaleout.py
 
 # --- Conveniences ---------------------------------------------------------------------------
 lint: $(DEV_STAMP)

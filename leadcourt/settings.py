@@ -7,9 +7,12 @@ Celery broker, so that ``make run`` needs no services. ``.env.example`` lists
 every variable.
 """
 
+import copy
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -65,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Read-your-writes across a redirect when a read replica is configured.
+    "leadcourt.replica_reads.ReplicaPinningMiddleware",
 ]
 
 ROOT_URLCONF = "leadcourt.urls"
@@ -95,15 +100,54 @@ VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'leadcourt.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite: wait for the writer lock instead of failing at once, so the web
-    # process and the Celery worker can share the embedded database.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
-    )
+
+# A streaming read replica (docs/scaling.md, "Past one machine"). Reads go
+# there only from views that say so (@reads_from_replica,
+# leadcourt/replica_reads.py); writes, transactions and everything else stay
+# on "default" (leadcourt/db_router.py). Without DATABASE_REPLICA_URL the
+# "replica" alias is the primary under a second name and nothing is routed to
+# it, so code and tests can name it either way. In tests it mirrors the test
+# database (no second test database is created).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+READ_REPLICA_ENABLED = bool(DATABASE_REPLICA_URL)
+DATABASES["replica"] = (
+    env.db("DATABASE_REPLICA_URL") if READ_REPLICA_ENABLED else copy.deepcopy(DATABASES["default"])
+)
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["leadcourt.db_router.PrimaryReplicaRouter"]
+# After a browser request that may have written (POST, PUT, PATCH, DELETE),
+# that browser's reads stay on the primary this long, so the page it is
+# redirected to shows its own change even if the replica lags.
+READ_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
+
+# DATABASE_POOLER=pgbouncer: both URLs above point at PgBouncer in transaction
+# mode, which hands each transaction to whichever server connection is free.
+# Nothing may outlive a transaction on the server connection, so: no
+# server-side cursors (QuerySet.iterator() would DECLARE a cursor in one
+# transaction and FETCH in another), no prepared statements (psycopg would
+# PREPARE on one server connection and EXECUTE on another; Django already
+# defaults prepare_threshold to None, kept explicit here so that nobody turns
+# it on by accident), and advisory locks only per transaction
+# (pg_advisory_xact_lock, as the metric snapshots take theirs).
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured(f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}")
+
+for _database in DATABASES.values():
+    # Behind PgBouncer this keeps the client connection to PgBouncer (cheap);
+    # server connections are PgBouncer's to keep.
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = True
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        # SQLite: wait for the writer lock instead of failing at once, so the web
+        # process and the Celery worker can share the embedded database.
+        _database["CONN_MAX_AGE"] = 0
+        _database.setdefault("OPTIONS", {}).update(
+            {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        )
+    elif DATABASE_POOLER == "pgbouncer":
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _database.setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -231,6 +275,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# Queues by kind of work, so that a flood of one kind never delays another: a
+# 100,000-row import or a sweep over a big backlog does not hold up the mail
+# telling a judge about a new case. docker-compose.yml runs a worker per queue
+# (scaled and sized for its kind); the embedded worker of `make run` and the
+# process smoke test consume them all (-Q). "celery" is the default queue, for
+# Celery's own tasks and anything not routed here. A worker started without
+# -Q consumes every queue below.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    # The scheduled sweeps over leads and cases (leadcourt/jobs/registry.py).
+    "adjudication.tasks.sweep_decisions": {"queue": "sweeps"},
+    "adjudication.tasks.sweep_followups": {"queue": "sweeps"},
+    "adjudication.tasks.escalate_cases": {"queue": "sweeps"},
+    "adjudication.tasks.monthly_sample": {"queue": "sweeps"},
+    "leads.tasks.expire_appeals": {"queue": "sweeps"},
+    "leadcourt.notifications.tasks.notification_deliver": {"queue": "notifications"},
+    "metrics.tasks.metrics_snapshots": {"queue": "metrics"},
+    "leads.imports.tasks.lead_import_run": {"queue": "imports"},
+}
+TASK_QUEUE_NAMES = (CELERY_TASK_DEFAULT_QUEUE, "sweeps", "notifications", "metrics", "imports")
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in TASK_QUEUE_NAMES]
 
 # --- Security -----------------------------------------------------------------
 # Production (DEBUG off) gets HTTPS-only cookies and HSTS; behind a TLS proxy

@@ -37,7 +37,10 @@ trap 'on_signal 129' HUP
 trap 'stop_groups 15' EXIT
 
 start_group web - python manage.py runserver "$HOST:$PORT"
-start_group worker - celery -A leadcourt worker --loglevel=INFO --concurrency=2
+# One embedded worker for every queue (settings.TASK_QUEUE_NAMES); production
+# runs one worker per queue (docker-compose.yml).
+start_group worker - celery -A leadcourt worker --loglevel=INFO -Q celery,sweeps,notifications,metrics,imports \
+  --concurrency=2
 start_group beat - celery -A leadcourt beat --loglevel=INFO \
   --scheduler django_celery_beat.schedulers:DatabaseScheduler
 

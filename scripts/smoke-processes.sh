@@ -139,8 +139,10 @@ PORT=$port python scripts/http-healthcheck.py >/dev/null 2>&1 ||
 http_check /admin/login/ 200 ||
   fail "GET /admin/login/ did not answer 200 (static manifest or template error?)" gunicorn
 
-# --- celery worker (the compose "worker" service) --------------------------------
-start_group worker "$logs/worker.log" celery -A leadcourt worker --loglevel=INFO --concurrency=1 -n "$node"
+# --- celery worker (the compose "worker-…" services, one per queue) ---------------
+# Every queue (settings.TASK_QUEUE_NAMES), as the compose workers do between them.
+start_group worker "$logs/worker.log" celery -A leadcourt worker --loglevel=INFO \
+  -Q celery,sweeps,notifications,metrics,imports --concurrency=1 -n "$node"
 worker_ping() { timeout --foreground 30 celery -A leadcourt inspect ping -d "$node" --timeout 3 >/dev/null 2>&1; }
 retry_until 90 worker_ping || fail "the worker did not answer 'celery inspect ping'" worker
 

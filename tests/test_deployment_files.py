@@ -21,7 +21,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+# One Celery worker per queue (settings.CELERY_TASK_ROUTES; tests/scaling/test_celery_queues.py).
+WORKERS = ("worker-sweeps", "worker-notifications", "worker-metrics", "worker-imports")
+APP_SERVICES = ("migrate", "web", *WORKERS, "beat")
 FIRST_PARTY = {"leadcourt", "leads", "adjudication", "metrics", "tests"}
 
 
@@ -69,10 +71,10 @@ def test_compose_file_describes_the_production_stack(compose):
         assert env["DATABASE_URL"].startswith("postgres://"), name
         assert env["CELERY_BROKER_URL"].startswith("redis://"), name
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy", name
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKERS, "beat"):
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy", name
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    for name in ("postgres", "redis", "web", "worker"):
+    for name in ("postgres", "redis", "web", *WORKERS):
         assert services[name]["healthcheck"]["test"], name
 
 
@@ -87,8 +89,11 @@ def test_every_compose_command_is_run_by_the_ci_smoke_test(compose):
     assert "scripts/smoke-processes.sh" in make_recipe("test")
     for name in APP_SERVICES:
         command = compose["services"][name]["command"]
-        # The smoke test binds gunicorn to a free local port instead of 0.0.0.0:8000.
+        # The smoke test binds gunicorn to a free local port instead of 0.0.0.0:8000,
+        # and runs one worker for every queue the compose workers share out
+        # (their -Q lists and sizes: tests/scaling/test_celery_queues.py).
         expected = re.sub(r" -b \S+$", " -b", command)
+        expected = re.sub(r" -Q \S+| --concurrency=\d+", "", expected)
         assert expected in ci_text, f"{name}: {command!r} is not exercised by `make test`"
 
 
