@@ -118,7 +118,7 @@ GROUP BY GROUPING SETS ((1, 2), (date_trunc('month', c.decided_at AT TIME ZONE '
 
 
 def snapshot_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    """The instants a recompute of ``first``..``last`` covers (as metrics.snapshots._bounds)."""
+    """The instants a recompute of ``first``..``last`` covers (as metrics.snapshots.spans.spans_bounds)."""
     week0 = first - timedelta(days=first.weekday())
     month0 = first.replace(day=1)
     last_week = last - timedelta(days=last.weekday())
@@ -138,7 +138,10 @@ def metrics_floor(begins: datetime, ends: datetime) -> tuple[float, int]:
 
     params = {"begins": begins, "ends": ends}
     with psycopg.connect(DATABASE_URL) as conn:
+        # The same session settings as the recompute's own transaction
+        # (metrics.snapshots.recompute): the comparison is of the queries.
         conn.execute("SET work_mem = '256MB'")
+        conn.execute("SET jit = off")
         started = time.perf_counter()
         rows = conn.execute(DELIVERY_FLOOR_SQL, params).fetchall()
         conn.execute(FUNNEL_FLOOR_SQL, params).fetchall()

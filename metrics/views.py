@@ -14,6 +14,7 @@ from django.shortcuts import render
 
 from leadcourt.errors import InvalidInput
 from leadcourt.form_errors import form_add_service_error
+from leadcourt.replica_reads import reads_from_replica
 from metrics.dashboard import Dashboard, Table, csv_value
 from metrics.filters import metric_filters_build
 from metrics.forms import DashboardFilterForm
@@ -34,6 +35,7 @@ def _filters(form: DashboardFilterForm, today: date):
 
 
 @login_required
+@reads_from_replica
 def dashboards(request):
     if not may_view_metrics(request.user):
         raise PermissionDenied(REFUSAL)

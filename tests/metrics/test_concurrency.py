@@ -14,7 +14,7 @@ from django.db import connection
 
 from metrics import snapshots
 from metrics.models import DeliverySnapshot
-from metrics.snapshots import snapshots_recompute
+from metrics.snapshots import recompute, snapshots_recompute
 from tests.clock import london
 from tests.factories import mql, sal
 
@@ -33,12 +33,12 @@ def test_two_concurrent_recomputes_take_turns_and_agree(clock, marketer, rep):
 
     # Hold each run inside its transaction a moment after its inserts, so the
     # second run certainly arrives while the first still holds its rows.
-    real_bulk_create = DeliverySnapshot.objects.bulk_create
+    real_rows_insert = recompute.rows_insert
 
-    def slow_bulk_create(*args, **kwargs):
-        created = real_bulk_create(*args, **kwargs)
+    def slow_rows_insert(*args, **kwargs):
+        inserted = real_rows_insert(*args, **kwargs)
         time.sleep(0.3)
-        return created
+        return inserted
 
     barrier = threading.Barrier(2)
     outcomes: list[object] = [None, None]
@@ -52,7 +52,7 @@ def test_two_concurrent_recomputes_take_turns_and_agree(clock, marketer, rep):
         finally:
             connection.close()
 
-    with mock.patch.object(snapshots.DeliverySnapshot.objects, "bulk_create", side_effect=slow_bulk_create):
+    with mock.patch.object(recompute, "rows_insert", side_effect=slow_rows_insert):
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
         for thread in threads:
             thread.start()
