@@ -1,6 +1,7 @@
 """Fixtures for the CSV import tests: uploads are stored in a temporary
 MEDIA_ROOT, files are built in memory, the real X Education export is read
-from ``../shared/data/`` (or ``LEADCOURT_SHARED_DATA``), and ``import_path``
+from ``../shared/data/`` (or ``LEADCOURT_SHARED_DATA``, or beside the
+repository this one was cloned from), and ``import_path``
 runs a test once per way of writing the rows (the portable ORM path and
 PostgreSQL's COPY path)."""
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import subprocess
 from pathlib import Path
 from unittest import mock
 
@@ -19,7 +21,29 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from leads.imports import services
 from tests.conftest import REQUIRE_SERVICES
 
-SHARED_DATA = Path(os.environ.get("LEADCOURT_SHARED_DATA", settings.BASE_DIR.parent / "shared" / "data"))
+
+def _shared_data_candidates() -> list[Path]:
+    """Where the shared data folder may be: ``LEADCOURT_SHARED_DATA``; beside
+    this checkout; beside the repository it was cloned from (a CI run works in
+    a fresh clone elsewhere, whose ``origin`` is the working repository)."""
+    if os.environ.get("LEADCOURT_SHARED_DATA"):
+        return [Path(os.environ["LEADCOURT_SHARED_DATA"])]
+    candidates = [settings.BASE_DIR.parent / "shared" / "data"]
+    origin = subprocess.run(  # noqa: S603 - git, with fixed arguments
+        ["git", "-C", str(settings.BASE_DIR), "config", "--get", "remote.origin.url"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if origin and "://" not in origin and ":" not in origin.split("/")[0]:
+        candidates.append(Path(origin).resolve().parent / "shared" / "data")
+    return candidates
+
+
+SHARED_DATA = next(
+    (path for path in _shared_data_candidates() if (path / "x-education-leads.csv").is_file()),
+    _shared_data_candidates()[0],
+)
 REAL_EXPORT = SHARED_DATA / "x-education-leads.csv"
 REAL_EXPORT_ROWS = 9237
 
