@@ -113,11 +113,31 @@ class Case(models.Model):
             ),
         ]
         indexes = [
-            # Review queue: open cases, overdue first, then oldest.
+            # Escalation job (adjudication.jobs): open cases past due_at.
             models.Index(
                 fields=["due_at", "opened_at"],
                 name="case_open_queue_idx",
                 condition=Q(status=CaseStatus.OPEN),
+            ),
+            # Review queue page (selectors.review_queue_page): open cases oldest
+            # first, read twice — the overdue ones (due_at < now), then the
+            # others — each range in this index's order. The columns the queue
+            # filters on are included, so that its capped count and its ranges
+            # are read from the index alone.
+            models.Index(
+                fields=["opened_at", "id"],
+                include=["due_at", "rep", "marketer", "lead"],
+                name="case_queue_idx",
+                condition=Q(status=CaseStatus.OPEN),
+            ),
+            # Case lists, newest first (selectors.cases_list: "My cases", GET
+            # /api/v1/cases/). The columns of a party's visibility and of the
+            # status filter are included: "My cases" and its capped count are
+            # read from this narrow index, not from the wide case rows.
+            models.Index(
+                fields=["-opened_at", "-id"],
+                include=["rep", "marketer", "lead", "status"],
+                name="case_opened_idx",
             ),
             # Precedents: decided cases with the same reason code.
             models.Index(

@@ -10,6 +10,7 @@ from leadcourt import clock
 from leadcourt.accounts import roles
 from leadcourt.accounts.models import NON_INDEPENDENT_DEPARTMENTS
 from leads.models import Lead, LeadState, RulebookVersion
+from leads.pagination import OffsetPage, count_capped, offset_page, page_number, pks_of_slices, rows_in_order
 from leads.selectors import rulebook_current
 
 
@@ -45,9 +46,11 @@ def case_recusal_reason(
     return None
 
 
-def _with_queue_annotations(qs: QuerySet[Case], *, judge=None) -> QuerySet[Case]:
-    """Touch count, distinct channels, overdue flag and votes, without a query per row."""
-    now = clock.now()
+def _with_queue_annotations(qs: QuerySet[Case], *, judge=None, now=None) -> QuerySet[Case]:
+    """Touch count, distinct channels, overdue flag and votes, without a query
+    per row. Aggregates over the rows of ``qs``: give it a page's rows
+    (``review_queue_page``, ``cases_list_page``), not a whole list."""
+    now = now or clock.now()
     qs = qs.select_related("lead", "lead__campaign", "lead__rejection_reason", "rep", "marketer").annotate(
         touch_count=Count("lead__touches", distinct=True),
         channel_count=Count("lead__touches__channel", distinct=True),
@@ -65,23 +68,91 @@ def _with_queue_annotations(qs: QuerySet[Case], *, judge=None) -> QuerySet[Case]
     return qs
 
 
-def review_queue(*, judge) -> QuerySet[Case]:
-    """Open cases this judge may decide: overdue first, then oldest.
+def _queue_cases(*, judge) -> QuerySet[Case]:
+    """The open cases ``judge`` may decide, unannotated and unordered.
 
     Recused cases are left out (parties, statement authors, and with
     ``independent_judges`` every case for a sales or marketing judge).
     """
     if judge_barred_by_independence(judge, rulebook_current()):
         return Case.objects.none()
-    qs = (
+    # The judge's own leads (usually none: judges are seldom reps or
+    # marketers) as one set, hashed once, rather than a join to each case's
+    # lead: the queue's count and pages read case_queue_idx alone.
+    own_leads = Lead.objects.filter(Q(assigned_rep=judge) | Q(marketer=judge)).values("pk")
+    return (
         Case.objects.filter(status=CaseStatus.OPEN)
         .exclude(rep=judge)
         .exclude(marketer=judge)
-        .exclude(lead__assigned_rep=judge)
-        .exclude(lead__marketer=judge)
+        .exclude(lead__in=own_leads)
         .exclude(Exists(Statement.objects.filter(case=OuterRef("pk"), author=judge)))
     )
-    return _with_queue_annotations(qs, judge=judge).order_by("-is_overdue", "opened_at", "pk")
+
+
+def _on_leads_of(user) -> Q:
+    """Cases on a lead ``user`` is now the rep or the marketer of (a rep's
+    tens of thousands of leads): two sets of lead ids, each read from an
+    index alone (``lead_rep_created_idx``, ``lead_marketer_created_idx``) and
+    hashed once, rather than a join to each case's lead."""
+    return Q(lead__in=Lead.objects.filter(assigned_rep=user).values("pk")) | Q(
+        lead__in=Lead.objects.filter(marketer=user).values("pk")
+    )
+
+
+def review_queue(*, judge) -> QuerySet[Case]:
+    """Open cases this judge may decide: overdue first, then oldest, each
+    with its counts. The whole queue, for a job or a test: the page is
+    ``review_queue_page``, which reads the same order from an index."""
+    return _with_queue_annotations(_queue_cases(judge=judge), judge=judge).order_by(
+        "-is_overdue", "opened_at", "pk"
+    )
+
+
+def review_queue_page(*, judge, number, size: int) -> OffsetPage:
+    """Page ``number`` of ``review_queue``, choosing its cases first.
+
+    "Overdue first, then oldest" is two ranges of ``case_queue_idx`` (open
+    cases by ``opened_at, id``, ``due_at`` included): the overdue ones, then
+    the others, each oldest first. The page takes rows ``offset …
+    offset + size`` of the first range and, if it runs out, the start of the
+    second; how many overdue cases come before needs counting only up to the
+    end of the page. Only the chosen cases get their touch, channel and vote
+    counts. Three queries: the queue's capped count, the overdue count up to
+    the page's end, and the page.
+    """
+    now = clock.now()
+    cases = _queue_cases(judge=judge)
+    total, capped = count_capped(cases)
+    number = page_number(number)
+    if not capped:
+        number = min(number, max(1, -(-total // size)))
+    offset = (number - 1) * size
+    wanted = offset + size + 1  # rows up to the end of this page, and one to say "next"
+    oldest_first = ("opened_at", "pk")
+    overdue = cases.filter(due_at__lt=now).order_by(*oldest_first)
+    rest = cases.filter(due_at__gte=now).order_by(*oldest_first)
+    overdue_count, _ = count_capped(overdue, cap=wanted)
+    # Rows offset … wanted of the queue: from the overdue range as far as it
+    # goes, then from the start (or further on) of the other range.
+    slices = []
+    if overdue_count > offset:
+        slices.append(overdue[offset : min(overdue_count, wanted)])
+    if overdue_count < wanted:
+        skip = max(0, offset - overdue_count)
+        slices.append(rest[skip : skip + wanted - max(offset, overdue_count)])
+    pks = pks_of_slices(*slices)
+    queue_order = _with_queue_annotations(Case.objects.all(), judge=judge, now=now).order_by(
+        "-is_overdue", *oldest_first
+    )
+    rows = rows_in_order(queue_order, pks)
+    return OffsetPage(
+        rows=rows[:size],
+        number=number,
+        size=size,
+        count=total,
+        count_is_capped=capped,
+        has_next=len(rows) > size,
+    )
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
@@ -90,16 +161,29 @@ def cases_visible_to(user) -> QuerySet[Case]:
     qs = Case.objects.all()
     if roles.is_superuser(user) or roles.is_judge(user) or roles.is_manager(user):
         return qs
-    return qs.filter(Q(rep=user) | Q(marketer=user) | Q(lead__assigned_rep=user) | Q(lead__marketer=user))
+    return qs.filter(Q(rep=user) | Q(marketer=user) | _on_leads_of(user))
 
 
-def cases_list(*, user, status: str | None = None, kind: str | None = None) -> QuerySet[Case]:
+def _cases_filtered(*, user, status: str | None = None, kind: str | None = None) -> QuerySet[Case]:
     qs = cases_visible_to(user)
     if status:
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)
-    return _with_queue_annotations(qs).order_by("-opened_at", "-pk")
+    return qs.order_by("-opened_at", "-pk")
+
+
+def cases_list(*, user, status: str | None = None, kind: str | None = None) -> QuerySet[Case]:
+    """The cases ``user`` may see, newest first, with their counts (the API list)."""
+    return _with_queue_annotations(_cases_filtered(user=user, status=status, kind=kind))
+
+
+def cases_list_page(*, user, number, size: int, status: str | None = None) -> OffsetPage:
+    """Page ``number`` of "My cases", newest first (``case_opened_idx``),
+    counted up to ``COUNT_CAP``; counts for the page's cases only."""
+    return offset_page(
+        _cases_filtered(user=user, status=status), number=number, size=size, annotate=_with_queue_annotations
+    )
 
 
 def case_get_visible(*, user, case_id: int) -> Case | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -24,10 +23,12 @@ from leadcourt import clock
 from leadcourt.accounts import roles
 from leadcourt.errors import ApplicationError
 from leadcourt.form_errors import form_add_service_error
+from leadcourt.replica_reads import reads_from_replica
 from leadcourt.row_actions import RowList, row_answer, row_list_posting
 from leads.criteria import Criterion
 from leads.deadlines import WORKING_HOURS_PER_DAY, working_time_between
 from leads.models import Lead, LeadState, RulebookVersion
+from leads.pagination import offset_page
 from leads.rulebook_display import rulebook_rules
 from leads.selectors import lead_allowed_transitions, lead_get_visible, lead_touches, rulebook_current
 
@@ -50,20 +51,23 @@ RULES_BY_KIND = {
 
 
 @login_required
+@reads_from_replica
 def review_queue_page(request):
     """Judges: the open cases they may decide. Everyone else: their cases."""
     user = request.user
     rulebook = rulebook_current()
     is_judge = roles.is_judge(user)
+    number = request.GET.get("page")
     if is_judge:
-        cases = selectors.review_queue(judge=user)
+        page = selectors.review_queue_page(judge=user, number=number, size=PAGE_SIZE)
         heading = "Review queue"
     else:
         # An unknown status (typed into the address) lists every case rather than failing.
         status = request.GET.get("status")
-        cases = selectors.cases_list(user=user, status=status if status in CaseStatus.values else None)
+        page = selectors.cases_list_page(
+            user=user, number=number, size=PAGE_SIZE, status=status if status in CaseStatus.values else None
+        )
         heading = "My cases"
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "adjudication/review_queue.html",
@@ -241,6 +245,7 @@ REJECTED_CARDS = RowList(
 
 
 @login_required
+@reads_from_replica
 def rejected_leads_page(request, *, forms_by_lead=None, status=200):
     """The marketer's rejected leads, window closing soonest first: the reason,
     the rep's note, the appeal window left, and Appeal / Concede in place
@@ -249,7 +254,7 @@ def rejected_leads_page(request, *, forms_by_lead=None, status=200):
     if not (roles.is_marketer(request.user) or roles.is_superuser(request.user)):
         raise PermissionDenied("Only marketers have rejected leads to appeal.")
     leads = selectors.marketer_rejected_leads(marketer=request.user)
-    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = offset_page(leads, number=request.GET.get("page"), size=PAGE_SIZE)
     rulebook, now = rulebook_current(), clock.now()
     forms_by_lead = forms_by_lead or {}
     rows = [

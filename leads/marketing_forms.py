@@ -11,6 +11,7 @@ from django import forms
 
 from leadcourt.text import text_is_blank
 from leads.criteria import Criterion
+from leads.forms import ListSelect
 from leads.models import Campaign, CampaignStatus, Lead, LeadState, Segment
 
 # PositiveIntegerField's range on every database Django supports.
@@ -40,7 +41,10 @@ class MarketerLeadFilterForm(forms.Form):
     )
     state = forms.ChoiceField(choices=[("", "All states"), *LeadState.choices], required=False)
     campaign = CampaignChoiceField(
-        queryset=Campaign.objects.order_by("name"), required=False, empty_label="Any campaign"
+        queryset=Campaign.objects.order_by("name"),
+        required=False,
+        empty_label="Any campaign",
+        widget=ListSelect,
     )
     source = forms.CharField(max_length=_lead_max_length("source"), required=False)
     grade = forms.ChoiceField(choices=[("", "Any grade"), ("A", "Grade A"), ("B", "Grade B")], required=False)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.lookups import IContains
 
 from leadcourt.accounts import roles
 from leads.models import (
@@ -15,6 +16,8 @@ from leads.models import (
     RulebookVersion,
     Touch,
 )
+from leads.models.lead_schema import LEAD_SEARCH_SEPARATOR, lead_search_document
+from leads.pagination import counts_by_capped, counts_capped, sum_capped
 
 
 def rulebook_current() -> RulebookVersion:
@@ -44,7 +47,12 @@ def sees_every_lead(user) -> bool:
 def leads_visible_to(user) -> QuerySet[Lead]:
     """The leads a user may see (SPEC §1), ready for list pages (no query per row):
     reps their assigned leads; marketers, managers and administrators all;
-    judges the leads that have come before them in a case."""
+    judges the leads that have come before them in a case.
+
+    No ``DISTINCT``: the judges' condition is an ``EXISTS`` rather than a join
+    to the cases, so each lead comes once and a list's index can serve its
+    order (a ``DISTINCT`` over every visible row cannot stop at a page).
+    """
     qs = Lead.objects.select_related("assigned_rep", "marketer", "campaign", "segment")
     if sees_every_lead(user):
         return qs
@@ -52,8 +60,10 @@ def leads_visible_to(user) -> QuerySet[Lead]:
     if roles.is_sales_rep(user):
         filters |= Q(assigned_rep=user)
     if roles.is_judge(user):
-        filters |= Q(cases__isnull=False)
-    return qs.filter(filters).distinct()
+        # The case model lives in adjudication, above leads: reached through the relation.
+        case_model = Lead._meta.get_field("cases").related_model
+        filters |= Exists(case_model.objects.filter(lead=OuterRef("pk")))
+    return qs.filter(filters)
 
 
 def lead_get_visible(*, user, lead_id: int) -> Lead | None:
@@ -61,7 +71,8 @@ def lead_get_visible(*, user, lead_id: int) -> Lead | None:
 
 
 def rep_inbox(*, rep) -> QuerySet[Lead]:
-    """Leads awaiting the rep's decision, nearest deadline first."""
+    """Leads awaiting the rep's decision, nearest deadline first (index
+    ``lead_inbox_idx``). Touch counts: ``with_touch_count`` on the page's rows."""
     return (
         Lead.objects.filter(assigned_rep=rep, state=LeadState.MQL)
         .select_related("campaign", "segment", "duplicate_of")
@@ -70,12 +81,33 @@ def rep_inbox(*, rep) -> QuerySet[Lead]:
 
 
 def rep_worked_leads(*, rep) -> QuerySet[Lead]:
-    """The rep's accepted and opportunity leads, with touch counts in one query."""
+    """The rep's accepted and opportunity leads: running follow-up deadlines
+    first, then opportunities (no deadline), on PostgreSQL and SQLite alike
+    (they sort NULLs differently); index ``lead_worked_idx``."""
     return (
         Lead.objects.filter(assigned_rep=rep, state__in=[LeadState.SAL, LeadState.SQL])
         .select_related("campaign", "segment")
-        .annotate(touch_count=Count("touches"))
-        .order_by("followup_due_at", "pk")
+        .order_by(F("followup_due_at").asc(nulls_last=True), "pk")
+    )
+
+
+def with_touch_count(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    """``touch_count`` on each lead. Meant for a page's rows (see
+    ``leads.pagination.offset_page``): counted for the chosen rows only."""
+    return leads.annotate(touch_count=Count("touches"))
+
+
+def with_followup_touch_counts(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    """``touch_count`` and ``followup_touch_count``, the touches of the
+    current follow-up round (what the rulebook counts, see
+    ``lead_followup_touch_count``), in one query, for a page's rows."""
+    return leads.annotate(
+        touch_count=Count("touches"),
+        followup_touch_count=Count(
+            "touches",
+            filter=Q(followup_started_at__isnull=True)
+            | Q(touches__occurred_at__gte=F("followup_started_at")),
+        ),
     )
 
 
@@ -121,9 +153,10 @@ def leads_filter(
 
 
 def leads_list(*, user, **filters) -> QuerySet[Lead]:
-    """What ``user`` may see, filtered (``leads_filter``), newest first (one
-    query per page whatever its size: ``leads_visible_to`` joins the related
-    rows it shows)."""
+    """What ``user`` may see, filtered (``leads_filter``), newest first: read
+    from ``lead_created_idx`` (or the filter's own ``…_created_idx``) a
+    keyset page at a time, one query per page whatever its size
+    (``leads_visible_to`` joins the related rows it shows)."""
     qs = leads_filter(leads_visible_to(user), **filters)
     return qs.order_by("-created_at", "-pk")
 
@@ -143,7 +176,7 @@ def marketer_leads(
     rulebook: RulebookVersion | None = None,
 ) -> QuerySet[Lead]:
     """The marketer's lead list before the state filter, newest first, so the
-    same queryset gives the state tabs (``lead_state_counts``) and the rows.
+    same queryset gives the state tabs (``lead_state_counts_capped``) and the rows.
 
     ``mine`` keeps the leads the user owns; marketers may see every lead
     (``leads_visible_to``), so "all" is a toggle, not a privilege.
@@ -171,7 +204,16 @@ def marketer_leads(
 
 
 def lead_text_matches(text: str) -> Q:
-    """Leads whose name, company, email or external id contains ``text``."""
+    """Leads whose first or last name, company, email or external id
+    contains ``text``, case-insensitively.
+
+    Asked of the five fields joined into one text (``lead_search_document``),
+    which the trigram index of migration 0009 answers on PostgreSQL without
+    reading every lead: for a term without the separator that is the same
+    question. A term with it is asked of each field.
+    """
+    if LEAD_SEARCH_SEPARATOR not in text:
+        return Q(IContains(lead_search_document(), text))
     return (
         Q(first_name__icontains=text)
         | Q(last_name__icontains=text)
@@ -182,9 +224,30 @@ def lead_text_matches(text: str) -> Q:
 
 
 def lead_state_counts(leads: QuerySet[Lead]) -> dict[str, int]:
-    """Leads per state in one grouped query (the tabs above a lead list)."""
+    """Leads per state in one grouped query: exact, for a bounded set (one
+    campaign's leads). Lists over every lead use ``lead_state_counts_capped``."""
     rows = leads.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n")
     return dict(rows)
+
+
+def lead_state_counts_capped(leads: QuerySet[Lead], *, one_pass: bool = False) -> dict[str, tuple[int, bool]]:
+    """The state tabs above a lead list: per state ``(count, capped)``, and
+    under ``""`` all of them, counted up to ``COUNT_CAP``, in one query.
+
+    Each state is counted on its own (``counts_capped``): an index range
+    (``lead_marketer_state_idx``, ``lead_state_created_idx``) that stops at
+    the cap, so each tab is exact up to it. With ``one_pass`` (a text
+    search, whose index would otherwise be read once per state) the first
+    ``COUNT_CAP + 1`` matches are counted by state instead
+    (``counts_by_capped``): exact up to the cap, "at least" past it.
+    """
+    if one_pass:
+        found = counts_by_capped(leads, "state")
+        counts = {state: found.get(state, (0, False)) for state in LeadState.values}
+    else:
+        counts = counts_capped({state: leads.filter(state=state) for state in LeadState.values})
+    counts[""] = sum_capped(counts.values())
+    return counts
 
 
 def campaigns_visible_to(user) -> QuerySet[Campaign]:
@@ -223,29 +286,15 @@ def campaigns_with_actuals(*, user) -> QuerySet[Campaign]:
 
 
 def rep_inbox_rows(*, rep) -> QuerySet[Lead]:
-    """The inbox page: ``rep_inbox`` with each lead's touch count (one query per page)."""
-    return rep_inbox(rep=rep).annotate(touch_count=Count("touches"))
+    """The inbox with each lead's touch count: for one row (an HTMX answer)
+    or a short list; the page annotates its own rows only."""
+    return with_touch_count(rep_inbox(rep=rep))
 
 
 def rep_worked_rows(*, rep) -> QuerySet[Lead]:
-    """ "My accepted leads": ``rep_worked_leads`` with ``followup_touch_count``,
-    the touches of the current follow-up round (what the rulebook counts, see
-    ``lead_followup_touch_count``), in the same query. Running follow-up
-    deadlines first, then opportunities (no deadline), on PostgreSQL and
-    SQLite alike (they sort NULLs differently)."""
-    from django.db.models import F
-
-    return (
-        rep_worked_leads(rep=rep)
-        .annotate(
-            followup_touch_count=Count(
-                "touches",
-                filter=Q(followup_started_at__isnull=True)
-                | Q(touches__occurred_at__gte=F("followup_started_at")),
-            )
-        )
-        .order_by(F("followup_due_at").asc(nulls_last=True), "pk")
-    )
+    """ "My accepted leads" with ``touch_count`` and ``followup_touch_count``:
+    for one row or a short list; the page annotates its own rows only."""
+    return with_followup_touch_counts(rep_worked_leads(rep=rep))
 
 
 def sales_reps_for_choice() -> list[tuple[int, str, bool]]:

@@ -11,10 +11,11 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 
 from leadcourt.accounts.models import User
-from leadcourt.api.pagination import PageNumberPagination, paginated_response
+from leadcourt.api.pagination import paginated_response
 from leadcourt.api.schema import errors
 from leadcourt.api.views import JsonApi
 from leads import selectors, services
+from leads.apis.pagination import CappedCountPagination
 from leads.apis.serializers import (
     LeadDetailOutputSerializer,
     LeadListItemOutputSerializer,
@@ -42,7 +43,8 @@ class LeadListCreateApi(JsonApi):
     # Two operations on one path (SPEC §9 fixes the path): each method has
     # its own serializers, as if it were its own view.
 
-    pagination_class = PageNumberPagination
+    # Counts stop at leads.pagination.COUNT_CAP: a page costs the same at any table size.
+    pagination_class = CappedCountPagination
     # GET's query string: validated and documented by django-filter.
     filter_backends = [DjangoFilterBackend]
     filterset_class = LeadFilter
@@ -90,7 +92,10 @@ class LeadListCreateApi(JsonApi):
         summary="Leads the caller may see, newest first",
         description=(
             "Reps see the leads assigned to them; marketers, managers and administrators all leads; "
-            "judges the leads that came before them in a case. Paginated."
+            "judges the leads that came before them in a case. Paginated: `count` stops at a cap "
+            "(then `count_is_capped` is true); follow `next` to read further. "
+            "`search` is a case-insensitive substring of the first or last name, company, email "
+            "or external id."
         ),
         responses={200: LeadListItemOutputSerializer(many=True), **errors(400, 404)},
     )

@@ -41,11 +41,24 @@ class Lead(ConcurrentTransitionMixin, models.Model):
     title = models.CharField(max_length=200, blank=True)
     country = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=100, blank=True)
+    # The foreign keys below that say db_index=False are indexed by a composite
+    # index of lead_schema.LEAD_INDEXES with the same leading column, or need
+    # no index (see the migration 0008_list_indexes for each one's reason).
     campaign = models.ForeignKey(
-        "leads.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+        "leads.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        db_index=False,
     )
     segment = models.ForeignKey(
-        "leads.Segment", null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+        "leads.Segment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        db_index=False,
     )
     marketer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -53,6 +66,7 @@ class Lead(ConcurrentTransitionMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="marketed_leads",
+        db_index=False,
     )
     assigned_rep = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -60,6 +74,7 @@ class Lead(ConcurrentTransitionMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_leads",
+        db_index=False,
     )
     duplicate_of = models.ForeignKey(
         "self",
@@ -68,6 +83,7 @@ class Lead(ConcurrentTransitionMixin, models.Model):
         on_delete=models.SET_NULL,
         related_name="probable_duplicates",
         help_text="An earlier lead with the same email (case-insensitive).",
+        db_index=False,
     )
 
     criteria_mask = models.PositiveSmallIntegerField(default=0)
@@ -105,14 +121,24 @@ class Lead(ConcurrentTransitionMixin, models.Model):
 
     # The current rejection (cleared when the lead is delivered again).
     rejection_reason = models.ForeignKey(
-        "leads.ReasonCode", null=True, blank=True, on_delete=models.PROTECT, related_name="rejected_leads"
+        "leads.ReasonCode",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rejected_leads",
+        db_index=False,
     )
     rejection_note = models.TextField(blank=True)
     disqualify_reason = models.TextField(blank=True)
     return_cause = models.TextField(blank=True)
     won_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     lost_reason = models.ForeignKey(
-        "leads.ReasonCode", null=True, blank=True, on_delete=models.PROTECT, related_name="lost_leads"
+        "leads.ReasonCode",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lost_leads",
+        db_index=False,
     )
 
     class Meta:

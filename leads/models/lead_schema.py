@@ -9,7 +9,7 @@ migration like any change to ``Meta``.
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import Lower
 
 from leads.criteria import FULL_MASK
@@ -51,10 +51,60 @@ LEAD_CONSTRAINTS = [
 ]
 
 LEAD_INDEXES = [
-    # Rep inbox and "my accepted leads": WHERE assigned_rep = ? AND state = ?
-    models.Index(fields=["assigned_rep", "state"], name="lead_rep_state_idx"),
-    # Marketer lists and filters by state, newest first.
+    # --- the lists (leads.selectors, leads.pagination), each page read from an index ---
+    # Managers' All leads and GET /api/v1/leads/, unfiltered: ORDER BY created_at
+    # DESC, id DESC LIMIT n, and the keyset pages after (created_at, id).
+    models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
+    # A rep's GET /api/v1/leads/ and the "rep" filter of All leads: WHERE
+    # assigned_rep = ? ORDER BY created_at DESC, id DESC. Also the foreign key's
+    # index (PROTECT on deleting a user, routing's per-rep counts).
+    models.Index(fields=["assigned_rep", "-created_at", "-id"], name="lead_rep_created_idx"),
+    # Rep inbox (selectors.rep_inbox): WHERE assigned_rep = ? AND state = 'mql'
+    # ORDER BY decision_due_at, id; and its capped count. Only MQLs are in it.
+    models.Index(
+        fields=["assigned_rep", "decision_due_at", "id"],
+        name="lead_inbox_idx",
+        condition=Q(state=LeadState.MQL),
+    ),
+    # "My accepted leads" (selectors.rep_worked_leads): WHERE assigned_rep = ?
+    # AND state IN ('sal', 'sql') ORDER BY followup_due_at NULLS LAST, id (a
+    # btree's ascending order puts NULLs last, as the page wants).
+    models.Index(
+        fields=["assigned_rep", "followup_due_at", "id"],
+        name="lead_worked_idx",
+        condition=Q(state__in=[LeadState.SAL, LeadState.SQL]),
+    ),
+    # Marketer's My leads, all states (selectors.marketer_leads): WHERE
+    # marketer = ? ORDER BY created_at DESC, id DESC. Also the foreign key's index.
+    models.Index(fields=["marketer", "-created_at", "-id"], name="lead_marketer_created_idx"),
+    # My leads, one state tab: WHERE marketer = ? AND state = ? ORDER BY
+    # created_at DESC; and the tabs' capped counts per state, an index-only
+    # range per state also with the grade, "criteria met" and campaign
+    # filters (their columns are included).
+    models.Index(
+        fields=["marketer", "state", "-created_at"],
+        include=["criteria_count", "campaign"],
+        name="lead_marketer_state_idx",
+    ),
+    # All leads / GET /api/v1/leads/ filtered by state, and the "all marketing
+    # leads" tabs: WHERE state = ? ORDER BY created_at DESC.
     models.Index(fields=["state", "-created_at"], name="lead_state_created_idx"),
+    # The campaign filter of every list: WHERE campaign = ? ORDER BY created_at
+    # DESC, id DESC (a campaign's leads are a few weeks' worth: read in created
+    # order without it, an old campaign's page would walk every newer lead).
+    # Also the foreign key's index.
+    models.Index(fields=["campaign", "-created_at", "-id"], name="lead_campaign_created_idx"),
+    # The marketer's rejected leads (adjudication.selectors.marketer_rejected_leads):
+    # WHERE state = 'rejected' AND marketer = ? ORDER BY appeal_due_at, id.
+    models.Index(
+        fields=["marketer", "appeal_due_at", "id"],
+        name="lead_rejected_marketer_idx",
+        condition=Q(state=LeadState.REJECTED),
+    ),
+    # The search (selectors.lead_text_matches) has a GIN trigram index on
+    # lead_search_document(), PostgreSQL only: created by migration
+    # 0009_lead_search_trigram, not declared here (SQLite has no GIN).
+    # --- jobs and writes ---
     # Decision sweep: MQLs whose decision deadline has passed.
     models.Index(
         fields=["decision_due_at"],
@@ -73,10 +123,46 @@ LEAD_INDEXES = [
         name="lead_rejected_appeal_due_idx",
         condition=Q(state=LeadState.REJECTED),
     ),
-    # "Leads meeting at least N criteria" (qualification, grade A filters).
-    models.Index(fields=["criteria_count"], name="lead_criteria_count_idx"),
     # Probable-duplicate lookup on intake: WHERE lower(email) = lower(?)
     models.Index(Lower("email"), name="lead_email_lower_idx"),
+    # A lead's probable duplicates, and SET NULL when a lead is deleted: WHERE
+    # duplicate_of = ?. Partial: most leads are no duplicate (the plain foreign
+    # key index held a NULL for each of them).
+    models.Index(
+        fields=["duplicate_of"],
+        name="lead_duplicate_of_idx",
+        condition=Q(duplicate_of__isnull=False),
+    ),
     # Metrics: deliveries by period.
     models.Index(fields=["delivered_at"], name="lead_delivered_at_idx"),
 ]
+
+
+# --- search ---------------------------------------------------------------------------
+
+# What a lead search looks in (``selectors.lead_text_matches``).
+LEAD_SEARCH_FIELDS = ("first_name", "last_name", "company", "email", "external_id")
+# Between the fields in the search document. A term without it can only
+# match inside one field; a term with it is searched field by field.
+LEAD_SEARCH_SEPARATOR = "|"
+
+
+def lead_search_document() -> models.Expression:
+    """The searched fields in one text, ``first_name|last_name|company|email|
+    external_id``: one GIN trigram index on ``UPPER(<this>)`` (PostgreSQL,
+    migration 0009) serves a case-insensitive substring search of all five.
+
+    For a term without the separator, "the document contains it" is exactly
+    "one of the fields contains it": no occurrence can span a separator. Plain
+    SQL with no parameters (``a || '|' || b``), so that the query's expression
+    is the index's whatever the driver does with parameters.
+    """
+    fields = [F(name) for name in LEAD_SEARCH_FIELDS]
+    # external_id is the one nullable field: NULL would blank the whole text.
+    fields[-1] = Func(fields[-1], template="COALESCE(%(expressions)s, '')")
+    return Func(
+        *fields,
+        template="(%(expressions)s)",
+        arg_joiner=f" || '{LEAD_SEARCH_SEPARATOR}' || ",
+        output_field=models.TextField(),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from leadcourt.replica_reads import reads_from_replica
 from leads import selectors
 from leads.forms import (
     LeadListFilterForm,
@@ -21,6 +22,7 @@ LEAD_LIST_PAGE_SIZE = 50
 
 
 @login_required
+@reads_from_replica
 def lead_list_page(request):
     """Every lead the user may see, filtered, newest first, keyset-paginated
     (see ``leads.pagination``: fast at any depth on 100k+ leads). Managers

@@ -19,7 +19,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +29,7 @@ from leadcourt.accounts import roles
 from leadcourt.errors import ApplicationError, InvalidInput
 from leadcourt.form_errors import form_add_service_error
 from leadcourt.htmx import safe_next
+from leadcourt.replica_reads import reads_from_replica
 from leadcourt.row_actions import RowList, row_answer, row_list_posting
 from leads import selectors, services
 from leads.marketing_forms import (
@@ -39,6 +39,7 @@ from leads.marketing_forms import (
     QualifyForm,
 )
 from leads.models import Lead, LeadState, RulebookVersion
+from leads.pagination import offset_page
 
 LEADS_PER_PAGE = 50
 CAMPAIGNS_PER_PAGE = 25
@@ -68,12 +69,14 @@ def _lead_row(lead: Lead, user, rulebook: RulebookVersion) -> dict:
 
 
 @login_required
+@reads_from_replica
 def marketer_leads_page(request):
     """The marketer's leads by state, filtered and searched, newest first.
 
     A fixed number of queries whatever the page holds: the state tabs are one
-    grouped count (which also gives the paginator its total), the rows one
-    query with their related rows joined.
+    query of capped counts (``lead_state_counts_capped``: each tab counts up
+    to ``COUNT_CAP`` and then says "10,000+"), which also give the page its
+    total; the rows one query with their related rows joined.
     """
     user = request.user
     _require_marketer(user)
@@ -92,16 +95,23 @@ def marketer_leads_page(request):
         search=values.get("q") or "",
         rulebook=rulebook,
     )
-    counts = selectors.lead_state_counts(base)
+    # A text search counts its matches by state in one pass (its index read once):
+    # past the cap the tabs then say "at least".
+    searched = bool(values.get("q"))
+    counts = selectors.lead_state_counts_capped(base, one_pass=searched)
     state = values.get("state") or ""
     leads = base.filter(state=state) if state else base
-    paginator = Paginator(leads, LEADS_PER_PAGE)
-    # The tabs have counted these rows already; spare the paginator its COUNT(*).
-    paginator.__dict__["count"] = counts.get(state, 0) if state else sum(counts.values())
-    page = paginator.get_page(request.GET.get("page"))
-    tabs = [{"value": "", "label": "All", "count": sum(counts.values()), "active": not state}]
+    # The tabs have counted these rows already, but for a search's state tab
+    # (at least n is no page count): the page needs no count of its own.
+    page = offset_page(
+        leads,
+        number=request.GET.get("page"),
+        size=LEADS_PER_PAGE,
+        count=None if searched and state else counts[state],
+    )
+    tabs = [_tab("", "All", counts[""], active=not state)]
     tabs += [
-        {"value": value, "label": label, "count": counts.get(value, 0), "active": state == value}
+        _tab(value, label, counts[value], active=state == value, at_least=searched)
         for value, label in LeadState.choices
     ]
     return render(
@@ -121,6 +131,19 @@ def marketer_leads_page(request):
             "this_url": request.get_full_path(),
         },
     )
+
+
+def _tab(value: str, label: str, count: tuple[int, bool], *, active: bool, at_least: bool = False) -> dict:
+    n, capped = count
+    return {
+        "value": value,
+        "label": label,
+        "count": n,
+        # "10,000+": the tab stopped counting there.
+        "count_text": f"{n:,}+" if capped else str(n),
+        "count_title": (f"At least {n:,}" if at_least else f"More than {n:,}") if capped else "",
+        "active": active,
+    }
 
 
 # --- a new lead --------------------------------------------------------------------------

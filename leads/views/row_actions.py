@@ -14,11 +14,14 @@ The rep's and managers' lists are ``ROW_LISTS``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from leadcourt.accounts import roles
 from leadcourt.htmx import safe_next
@@ -36,13 +39,88 @@ from leads.forms import (
 )
 from leads.models import OPEN_STATES, Lead
 
+# The lead id a page renders its blank row forms with, once; each row's own id
+# is then put in its place (``PageChoices.blank_form``).
+_ANY_LEAD = "__lead__"
+
+
+@dataclass(frozen=True)
+class BlankForm:
+    """A row's blank action form, already rendered: ``_action_form.html``
+    shows ``fields_html`` where a form's fields would be rendered."""
+
+    fields_html: str
+
+
+@dataclass(frozen=True)
+class BlankSelectField:
+    """The blank rep picker of an all-leads row (``_list_row.html``): its
+    id and its options, without the lead's current rep."""
+
+    id_for_label: str
+    options_html: str
+    errors: tuple = ()
+
+    @property
+    def auto_id(self) -> str:
+        return self.id_for_label
+
+
+@dataclass(frozen=True)
+class BlankReassignForm:
+    rep: BlankSelectField
+    non_field_errors: tuple = ()
+
 
 @dataclass
 class PageChoices:
-    """What the forms of one page choose from, loaded once for all its rows."""
+    """What the forms of one page choose from, loaded once for all its rows,
+    and the page's blank row forms, rendered once for all its rows.
+
+    A list page shows the same blank forms on every row (reject, log a touch,
+    …): the same fields, the same reason codes, differing only by the lead's
+    id in the element ids (``LeadActionForm``'s ``auto_id``). Built and
+    rendered per row, they were most of a page's time (a form, and a
+    template per widget and per option, for each row); here each is rendered
+    once, with a placeholder id that ``blank_form`` replaces by the row's.
+    A form that comes back with errors is rendered in full, as before.
+    """
 
     reasons: ReasonChoices | None = None
     reps: tuple[tuple[int, str], ...] = ()
+    _fields_html: dict = field(default_factory=dict, repr=False)
+    _rep_options: tuple | None = field(default=None, repr=False)
+
+    def blank_form(self, name: str, lead_id: int) -> BlankForm:
+        """The blank form of action ``name`` for lead ``lead_id``, as
+        ``_action_form_fields.html`` renders it."""
+        action = ACTIONS[name]
+        html = self._fields_html.get(name)
+        if html is None:
+            form = _action_form(action, _ANY_LEAD, self)
+            html = render_to_string("leads/_action_form_fields.html", {"form": form})
+            self._fields_html[name] = html
+        # Element ids are "id_<form action>_<lead id>_<field>" (LeadActionForm);
+        # the rendering was escaped by the template, the id is a number.
+        placeholder = f"id_{action.form.action}_{_ANY_LEAD}_"
+        stamped = html.replace(placeholder, f"id_{action.form.action}_{int(lead_id)}_")
+        return BlankForm(mark_safe(stamped))  # noqa: S308
+
+    def blank_reassign(self, lead: Lead) -> BlankReassignForm:
+        """The blank reassign picker of an all-leads row: every active rep but
+        the lead's own (the options rendered once per page)."""
+        if self._rep_options is None:
+            self._rep_options = (
+                ("", format_html('<option value="">{}</option>', "Choose a rep…")),
+                *((pk, format_html('<option value="{}">{}</option>', pk, name)) for pk, name in self.reps),
+            )
+        # Each option was escaped by format_html; joined, they stay safe.
+        options = "".join(html for pk, html in self._rep_options if pk != lead.assigned_rep_id)
+        options_html = mark_safe(options)  # noqa: S308
+        select = BlankSelectField(
+            id_for_label=f"id_{ReassignForm.action}_{lead.pk}_rep", options_html=options_html
+        )
+        return BlankReassignForm(rep=select)
 
     @classmethod
     def for_actions(cls, names) -> PageChoices:
@@ -254,11 +332,15 @@ def _row_context(
     lead.grade = rulebook.grade_for(lead.criteria_count)
     if kind == "worked":
         lead.touches_required = rulebook.touches_required(lead.grade)
-    forms = {
-        name: _action_form(ACTIONS[name], lead.pk, choices)
-        for name in ROW_KINDS[kind].forms
-        if ACTIONS[name].form is not None
-    }
+    may_reassign = "reassign" in _open_lead_actions(lead, request.user)
+    forms = {}
+    for name in ROW_KINDS[kind].forms:
+        if name == "reassign":
+            # Only a row that shows the picker needs it.
+            if may_reassign:
+                forms[name] = choices.blank_reassign(lead)
+        elif ACTIONS[name].form is not None:
+            forms[name] = choices.blank_form(name, lead.pk)
     open_form = None
     if bound is not None:
         forms[bound.action] = bound
@@ -271,7 +353,7 @@ def _row_context(
         "row_error": error if error and bound is None else None,
         "next_url": next_url,
         "row_kind": kind,
-        "may_reassign": "reassign" in _open_lead_actions(lead, request.user),
+        "may_reassign": may_reassign,
         "show_reassign": _shows_reassign(request.user),
     }
 
