@@ -168,9 +168,9 @@ def sweep_rows(report: Report) -> None:
 
 
 def broker_purge() -> None:
-    """Empty the bench's own Redis database: the sweep queued a notification
-    task per case (after commit) that no worker will ever run. Never the
-    tests' database 0."""
+    """Empty the bench's own Redis database: the sweep queued a delivery task
+    per batch (after commit) that no worker will ever run. Never the tests'
+    database 0."""
     import redis
 
     client = redis.Redis.from_url(BROKER_URL)
