@@ -64,6 +64,16 @@ def gunicorn_start(workdir: Path) -> tuple[subprocess.Popen, str]:
             "leadcourt.wsgi",
             "-w",
             "2",
+            # Threads hold idle keep-alive connections (a user reading a page)
+            # without blocking a worker: a sync worker would sit in recv() on
+            # a connection wrk opened early for the next request, and users
+            # who think would queue behind each other's thinking.
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "--keep-alive",
+            "30",
             "-b",
             f"127.0.0.1:{port}",
             "--timeout",

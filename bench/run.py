@@ -15,7 +15,7 @@
 2. Metric snapshots (recent months, then all history) against the raw
    ``GROUP BY`` of the same numbers; this also leaves the snapshots in place
    for the dashboards page.
-3. Starts gunicorn (2 sync workers, ``leadcourt.wsgi``, DEBUG off, persistent
+3. Starts gunicorn (2 workers of 4 threads (gthread, keep-alive), ``leadcourt.wsgi``, DEBUG off, persistent
    database connections) on a free port of 127.0.0.1, logs in one persistent
    HTTP session per persona, and times each page against ``GET /healthz`` on
    the same session: ``BENCH_ROUNDS`` rounds, page and floor alternating
