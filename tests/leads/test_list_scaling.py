@@ -21,6 +21,7 @@ from leads.views import manager as manager_views
 from leads.views import marketing as marketing_views
 from leads.views import rep as rep_views
 from tests.factories import mql
+from tests.leads.test_page_queries import queries_for
 
 pytestmark = pytest.mark.django_db
 
@@ -214,13 +215,6 @@ def test_the_inbox_counts_touches_of_the_page_rows_only(client, marketer, rep, m
 
 
 # --- a constant number of queries --------------------------------------------------------
-
-
-def queries_for(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured)
 
 
 @pytest.mark.parametrize(
