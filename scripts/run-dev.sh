@@ -24,7 +24,10 @@ export PYTHONUNBUFFERED=1
 source scripts/process-groups.sh
 
 on_signal() {
-  trap - INT TERM HUP
+  # Ignore further stop signals while stopping: make passes SIGTERM on and
+  # may deliver it again; a script killed here would leave web, worker and
+  # beat running in their own sessions.
+  trap '' INT TERM HUP
   echo
   echo "run-dev: stopping web, worker and beat"
   stop_groups 15

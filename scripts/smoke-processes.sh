@@ -13,7 +13,9 @@
 # minute in the worst case per step, a few seconds when all is well.
 #
 # Environment: VENV (.venv), SMOKE_PG (postgres://leadcourt:leadcourt@127.0.0.1:5432,
-# a role allowed to create databases), DB_NAME (leadcourt, an existing database
+# the owner role, allowed to create databases; migrate runs as it),
+# SMOKE_APP_PG (postgres://leadcourt_app:leadcourt_app@127.0.0.1:5432, the app's
+# role that gunicorn, the worker and beat log in as), DB_NAME (leadcourt, an existing database
 # to connect to while creating and dropping the throwaway one), SMOKE_BROKER_URL (redis://127.0.0.1:6379/15;
 # a Redis database of its own so that a concurrent pytest run's queue is untouched).
 set -euo pipefail
@@ -21,6 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 SMOKE_PG=${SMOKE_PG:-postgres://leadcourt:leadcourt@127.0.0.1:5432}
+SMOKE_APP_PG=${SMOKE_APP_PG:-postgres://leadcourt_app:leadcourt_app@127.0.0.1:5432}
 SMOKE_BROKER_URL=${SMOKE_BROKER_URL:-redis://127.0.0.1:6379/15}
 DB_NAME=${DB_NAME:-leadcourt}
 
@@ -53,7 +56,8 @@ EOF
 
 cleanup() {
   local status=$?
-  trap - EXIT INT TERM HUP
+  trap - EXIT
+  trap '' INT TERM HUP # a repeated signal must not cut the cleanup short
   stop_groups 20
   if $db_created; then
     admin_sql "DROP DATABASE IF EXISTS $smoke_db WITH (FORCE)" ||
@@ -98,9 +102,12 @@ DEBUG=false
 SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(64))')
 ALLOWED_HOSTS=127.0.0.1,localhost
 SECURE_SSL_REDIRECT=false
-DATABASE_URL="$SMOKE_PG/$smoke_db"
+# Two roles, as in docker-compose.yml: `manage.py migrate` logs in as the owner
+# (DATABASE_OWNER_URL), everything else as the app's role (DATABASE_URL).
+DATABASE_URL="$SMOKE_APP_PG/$smoke_db"
+DATABASE_OWNER_URL="$SMOKE_PG/$smoke_db"
 CELERY_BROKER_URL=$SMOKE_BROKER_URL
-export DEBUG SECRET_KEY ALLOWED_HOSTS SECURE_SSL_REDIRECT DATABASE_URL CELERY_BROKER_URL
+export DEBUG SECRET_KEY ALLOWED_HOSTS SECURE_SSL_REDIRECT DATABASE_URL DATABASE_OWNER_URL CELERY_BROKER_URL
 
 python -c 'import redis, sys; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=5).ping()' \
   "$CELERY_BROKER_URL" 2>/dev/null || fail "Redis does not answer at $CELERY_BROKER_URL"
