@@ -42,11 +42,20 @@ name must contain ``bench``; ``--rebuild`` drops and recreates it first.
 Each step prints its time; the script then checks a few counts and renders
 a handful of pages through Django's test client.
 
+It loads like a bulk loader: the big tables' secondary indexes, UNIQUE and
+foreign-key constraints are taken off first (``dataset_bulk``), each table's
+indexes are built once it is filled, on a connection of their own while the
+next table loads, and the foreign keys come back checked in one pass each;
+the schema must then be exactly what ``migrate`` made. The plan and the big
+inserts run on ``BENCH_BUILD_WORKERS`` connections (default 2), one range of
+leads each.
+
 The pieces: ``dataset_tables`` (what the data is drawn from),
 ``dataset_sql`` (small SQL builders), ``dataset_people`` (users, segments,
 campaigns), ``dataset_plan`` (one row per lead with its story),
-``dataset_rows`` (the inserts); this module holds the database, the build
-order, the checks and the command line.
+``dataset_rows`` (the inserts), ``dataset_bulk`` (connections side by side,
+indexes and constraints off and back); this module holds the database, the
+build order, the checks and the command line.
 """
 
 from __future__ import annotations
@@ -55,14 +64,14 @@ import argparse
 import json
 import os
 import sys
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
+from dataset_bulk import SESSION_SETTINGS, StatementPool, constraints_add, load_schema_drop, statements_run
 from dataset_people import campaigns_create, users_create
 from dataset_plan import helpers_sql, plan_sql, touches_plan_sql
-from dataset_rows import SEQUENCES, TOUCHES_INSERT, cases_sql, events_sql, leads_insert_sql
+from dataset_rows import SEQUENCES, TOUCHES_INSERT, cases_plan_sql, cases_sql, events_sql, leads_insert_sql
 from dataset_sql import step, wd_date, wd_index
 from dataset_tables import (
     BENCH_PASSWORD,
@@ -174,54 +183,47 @@ def run(cursor, statement: str) -> None:
     cursor.execute(statement)
 
 
-SESSION_SETTINGS = (
-    "SET synchronous_commit = off",
-    "SET work_mem = '256MB'",
-    "SET maintenance_work_mem = '1GB'",
-    "SET jit = off",
-)
+def lead_ranges(n: int, workers: int) -> list[tuple[int, int]]:
+    """The ranges of lead ids (and plan rows) the connections share out."""
+    return [(n * k // workers + 1, n * (k + 1) // workers) for k in range(workers)]
+
+
+def plan_run(url: str, cursor, statements: list, helpers: list[str]) -> None:
+    """Statements in order on ``cursor``; a list among them runs its
+    statements side by side, one connection each."""
+    for statement in statements:
+        if isinstance(statement, list):
+            statements_run(url, statement, len(statement), setup=helpers)
+        else:
+            run(cursor, statement)
+
+
+def vacuum_statements(cursor) -> list[str]:
+    """``VACUUM (ANALYZE)`` of the database, one statement per table (the
+    catalogs' included), largest first, to share among connections."""
+    cursor.execute(
+        """SELECT format('VACUUM (ANALYZE) %I.%I', n.nspname, c.relname) FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'm') AND c.relpersistence <> 't' AND n.nspname NOT IN ('pg_toast', 'information_schema')
+        ORDER BY pg_relation_size(c.oid) DESC"""
+    )
+    return [row[0] for row in cursor.fetchall()]
 
 
 def parallel_insert(url: str, statement: str, n: int, helpers: list[str], workers: int) -> None:
     """Run ``statement`` (with ``{P}``, ``{PC}``, ``{PT}`` standing for the plan
     tables, ``{LO}`` for the first lead id of the range) on ``workers``
-    connections at once, each for its own range of lead ids.
-
-    No range refers to another's rows, so the connections also commit at
-    once: the deferred foreign-key checks, half the work, run in parallel
-    too. They are still checked, row by row, as always."""
-    import psycopg
-
-    bounds = [(n * k // workers + 1, n * (k + 1) // workers) for k in range(workers)]
-    errors: list[BaseException] = []
-
-    def work(k: int) -> None:
-        lo, hi = bounds[k]
-        sql_text = (
-            statement.replace("{P}", f"(SELECT * FROM bench_p WHERE id BETWEEN {lo} AND {hi})")
-            .replace("{PC}", f"(SELECT * FROM bench_pc WHERE id BETWEEN {lo} AND {hi})")
-            .replace("{PT}", f"(SELECT * FROM bench_pt WHERE lead_id BETWEEN {lo} AND {hi})")
-            .replace("{LO}", str(lo))
-        )
-        try:
-            with psycopg.connect(url) as conn:
-                for setting in SESSION_SETTINGS:
-                    conn.execute(setting)
-                for helper in helpers:
-                    conn.execute(helper)
-                conn.commit()
-                conn.execute(sql_text)
-                conn.commit()
-        except BaseException as exc:  # reported by the caller
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    connections at once, each for its own range of lead ids and committing
+    on its own."""
+    bounds = lead_ranges(n, workers)
+    statements = [
+        statement.replace("{P}", f"(SELECT * FROM bench_p WHERE id BETWEEN {lo} AND {hi})")
+        .replace("{PC}", f"(SELECT * FROM bench_pc WHERE id BETWEEN {lo} AND {hi})")
+        .replace("{PT}", f"(SELECT * FROM bench_pt WHERE lead_id BETWEEN {lo} AND {hi})")
+        .replace("{LO}", str(lo))
+        for lo, hi in bounds
+    ]
+    statements_run(url, statements, workers, setup=helpers)
 
 
 def build(url: str, n: int) -> dict:
@@ -256,6 +258,10 @@ def build(url: str, n: int) -> dict:
     with connection.cursor() as cursor:
         for setting in SESSION_SETTINGS:
             cursor.execute(setting)
+        with step("indexes and foreign keys of the big tables off", timings):
+            taken_off = load_schema_drop(url)
+        for create in taken_off.indexes_kept:
+            print(f"    kept during the load (its definition does not replay exactly): {create}")
         with step("users, segments, campaigns, rulebook v2", timings):
             ids = users_create(cursor, now, rb2_at)
             first_campaign = campaigns_create(cursor, months, ids["marketers"], today)
@@ -264,22 +270,39 @@ def build(url: str, n: int) -> dict:
         for statement in helpers:
             cursor.execute(statement)
         workers = max(1, int(os.environ.get("BENCH_BUILD_WORKERS", "2")))
-        with step("plan: one row per lead (temp tables)", timings):
-            for statement in plan_sql(n, t, ids, first_campaign, first_month):
-                run(cursor, statement)
-        with step("plan: touches (temp table)", timings):
-            for statement in touches_plan_sql(t):
+        ranges = lead_ranges(n, workers)
+        with step(f"plan: one row per lead ({workers} connections)", timings):
+            plan_run(url, cursor, plan_sql(ranges, t, ids, first_campaign, first_month), helpers)
+        with step(f"plan: touches ({workers} connections)", timings):
+            plan_run(url, cursor, touches_plan_sql(ranges, t), helpers)
+        with step("plan: cases", timings):
+            for statement in cases_plan_sql():
                 cursor.execute(statement)
+        # Each table's indexes are built as soon as it is filled, on a
+        # connection of their own, while the next table loads; the history,
+        # with the most indexes after the leads, is loaded next.
+        indexing = StatementPool(url)
         with step(f"insert leads ({workers} connections)", timings):
             parallel_insert(url, leads_insert_sql(t, ids), n, helpers, workers)
+        indexing.submit(taken_off.table_finish("leads_lead"))
+        indexing.grow(1)
+        with step(f"insert history: lead events ({workers} connections)", timings):
+            parallel_insert(url, events_sql(ids, rb2_at), n, helpers, workers)
+        indexing.submit(taken_off.table_finish("leads_leadevent"))
         with step("insert cases, statements, votes", timings):
             for statement in cases_sql(ids):
                 run(cursor, statement.replace("{t}", str(t)))
+        for table in ("adjudication_case", "adjudication_statement", "adjudication_vote"):
+            indexing.submit(taken_off.table_finish(table))
         with step(f"insert touches ({workers} connections)", timings):
             parallel_insert(url, TOUCHES_INSERT, n, helpers, workers)
-        with step(f"insert history: lead events ({workers} connections)", timings):
-            parallel_insert(url, events_sql(ids, rb2_at), n, helpers, workers)
-        with step("sequences, VACUUM (ANALYZE)", timings):
+        indexing.submit(taken_off.table_finish("leads_touch"))
+        with step(f"the indexes still building ({workers} connections)", timings):
+            indexing.grow(workers)
+            indexing.join()
+        with step("add the foreign keys, check them", timings):
+            constraints_add(url, taken_off, workers)
+        with step(f"sequences, VACUUM (ANALYZE) ({workers} connections)", timings):
             for table, column in SEQUENCES:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
@@ -290,8 +313,9 @@ def build(url: str, n: int) -> dict:
             # VACUUM, not only ANALYZE: autovacuum may be off on this cluster,
             # and a production database would have its visibility map and hint
             # bits set; otherwise the first benchmark query to read each page
-            # would pay for writing them.
-            cursor.execute("VACUUM (ANALYZE)")
+            # would pay for writing them. (The big tables were vacuumed
+            # before their indexes were built; this is their statistics.)
+            statements_run(url, vacuum_statements(cursor), workers)
         seconds = time.perf_counter() - started
         counts = dataset_counts(cursor)
         info = {"timings": timings, "counts": counts, "anchor_working_day": t, "ids": ids}

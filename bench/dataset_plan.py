@@ -48,9 +48,15 @@ def helpers_sql(days: list[tuple[int, datetime]]) -> list[str]:
     ]
 
 
-def plan_sql(n: int, t: int, ids: dict, first_campaign: int, first_month: date) -> list[str]:
-    """The per-lead plan (temp tables ``p0`` then ``p``): scenario, the working
-    day of each event (``*_i``), and every timestamp the inserts need."""
+def plan_sql(
+    ranges: list[tuple[int, int]], t: int, ids: dict, first_campaign: int, first_month: date
+) -> list:
+    """The per-lead plan (unlogged tables ``bench_p3``, ``bench_o`` then
+    ``bench_p``): scenario, the working day of each event (``*_i``), and every
+    timestamp the inserts need.
+
+    A list of statements, in order; a list within it is one statement per
+    range of ``ranges``, to run side by side on as many connections."""
     H = HISTORY_WORKING_DAYS
     total = sum(w for _, w in SCENARIOS)
     cases, acc = [], 0.0
@@ -145,22 +151,17 @@ def plan_sql(n: int, t: int, ids: dict, first_campaign: int, first_month: date) 
 
     s = {k: f"(300 + floor({r(40 + k)} * 28200)::int)" for k in range(12)}  # seconds after 09:00
 
-    return [
-        "CREATE UNLOGGED TABLE bench_masks (k int PRIMARY KEY, m int[])",
-        f"INSERT INTO bench_masks VALUES {masks_values}",
-        # Pass 1: scenario and working days.
-        f"""CREATE UNLOGGED TABLE bench_p0 AS
-        WITH a AS (SELECT g, {scenario} AS sc FROM generate_series(1, {n}) AS g),
-        b AS (SELECT a.*, {deliver} AS qi, {gd} AS gd FROM a)
-        SELECT b.*,
+    def p3_select(lo: int, hi: int) -> str:
+        p0 = f"""SELECT b.*,
           CASE WHEN sc = {SC["inquiry"]} THEN {ri(5, t - H, t - 1)}
                WHEN sc = {SC["disqualified"]} THEN {ri(5, t - H, t - 11)}
                WHEN sc = {SC["mql_waiting"]} THEN qi - {ri(6, 1, 40)}
                ELSE qi - {ri(6, 1, 15)} END AS ci,
           CASE WHEN {inn(ACCEPTED)} THEN qi + gd END AS ai,
           CASE WHEN {inn(REJECTED)} THEN qi + gd END AS rji
-        FROM b""",
-        f"""CREATE UNLOGGED TABLE bench_p1 AS SELECT p0.*,
+        FROM (SELECT a.*, {deliver} AS qi, {gd} AS gd
+              FROM (SELECT g, {scenario} AS sc FROM generate_series({lo}, {hi}) AS g OFFSET 0) a OFFSET 0) b"""
+        p1 = f"""SELECT p0.*,
           CASE WHEN sc = {SC["disqualified"]} THEN ci + {ri(7, 1, 10)} END AS dqi,
           CASE WHEN {inn(IGNORED)} THEN qi + 6 END AS ii,
           CASE WHEN {inn(UNWORKED)} THEN ai + 14 END AS ui,
@@ -168,25 +169,23 @@ def plan_sql(n: int, t: int, ids: dict, first_campaign: int, first_month: date) 
           CASE WHEN sc IN ({SC["rejected_conceded"]}, {SC["rejected_recycled_accepted"]}) THEN rji + {ri(8, 1, 9)} END AS coni,
           CASE WHEN {inn(WORKED_SQL)} THEN ai + {ri(9, 3, 20)} END AS sqi,
           CASE WHEN sc = {SC["returned_after_followup"]} THEN ai + {ri(10, 5, 14)} END AS reti
-        FROM bench_p0 p0""",
-        f"""CREATE UNLOGGED TABLE bench_p2 AS SELECT p1.*,
+        FROM ({p0} OFFSET 0) p0"""
+        p2 = f"""SELECT p1.*,
           COALESCE(api, ii, ui) AS oi,
           CASE WHEN sc IN ({SC["won"]}, {SC["lost"]}) THEN sqi + {ri(11, 5, 40)} END AS cli,
           CASE WHEN sc = {SC["rejected_expired"]} THEN rji + 10
                WHEN sc = {SC["returned_after_followup"]} THEN reti + 10 END AS expi,
           CASE WHEN sc = {SC["rejected_recycled_accepted"]} THEN coni + {ri(12, 5, 30)} END AS reci
-        FROM bench_p1 p1""",
-        f"""CREATE UNLOGGED TABLE bench_p3 AS SELECT p2.*,
+        FROM ({p1} OFFSET 0) p1"""
+        return f"""SELECT p2.*,
           CASE WHEN {inn(DECIDED)} THEN oi + {ri(13, 1, 15)} END AS vi,
           CASE WHEN sc = {SC["rejected_recycled_accepted"]} THEN reci + {ri(14, 1, 5)} END AS a2i,
           CASE WHEN sc IN ({SC["inquiry"]}, {SC["disqualified"]}) THEN {raw_count}::int ELSE {qualified_count}::int END AS crit_n,
           {segment_index} AS seg
-        FROM bench_p2 p2""",
-        # Pass 2: ids in creation order, people, and every timestamp.
-        f"""CREATE UNLOGGED TABLE bench_p AS
-        WITH o AS (
-          SELECT row_number() OVER (ORDER BY ci, {s[0]}, g) AS id, p3.* FROM bench_p3 p3
-        )
+        FROM ({p2} OFFSET 0) p2"""
+
+    def p_select(lo: int, hi: int) -> str:
+        return f"""
         SELECT o.*,
           masks.m[1 + floor({r(31)} * array_length(masks.m, 1))::int] AS mask,
           CASE WHEN crit_n >= 7 THEN 'A' ELSE 'B' END AS grade,
@@ -236,8 +235,23 @@ def plan_sql(n: int, t: int, ids: dict, first_campaign: int, first_month: date) 
           {pick(REJECT_REASONS, r(27))} AS reject_reason,
           {pick(LOST_REASONS, r(28))} AS lost_reason,
           round((1000 + {r(29)} * 49000)::numeric, 2) AS amount
-        FROM o JOIN bench_masks masks ON masks.k = o.crit_n""",
-        "DROP TABLE bench_p0, bench_p1, bench_p2, bench_p3",
+        FROM bench_o o JOIN bench_masks masks ON masks.k = o.crit_n WHERE o.id BETWEEN {lo} AND {hi}"""
+
+    return [
+        "CREATE UNLOGGED TABLE bench_masks (k int PRIMARY KEY, m int[])",
+        f"INSERT INTO bench_masks VALUES {masks_values}",
+        # Pass 1: scenario and working days, per range of rows on every
+        # connection (each level computed once: OFFSET 0 keeps the planner
+        # from pasting an expression into every place that names it).
+        f"CREATE UNLOGGED TABLE bench_p3 AS {p3_select(1, 0)} WITH NO DATA",
+        [f"INSERT INTO bench_p3 {p3_select(lo, hi)}" for lo, hi in ranges],
+        # Pass 2: ids in creation order, then people and every timestamp.
+        f"""CREATE UNLOGGED TABLE bench_o AS
+          SELECT row_number() OVER (ORDER BY ci, {s[0]}, g) AS id, p3.* FROM bench_p3 p3""",
+        f"CREATE UNLOGGED TABLE bench_p AS {p_select(1, 0)} WITH NO DATA",
+        [f"INSERT INTO bench_p {p_select(lo, hi)}" for lo, hi in ranges],
+        # Pass 2: ids in creation order, people, and every timestamp.
+        "DROP TABLE bench_p3, bench_o",
         "CREATE UNIQUE INDEX ON bench_p (id)",
         # The small-inbox rep: exactly SMALL_INBOX_ROWS of the waiting MQLs, nothing else.
         f"""UPDATE bench_p SET rep = {ids["reps"][N_REPS - 1]} WHERE id IN (
@@ -247,9 +261,10 @@ def plan_sql(n: int, t: int, ids: dict, first_campaign: int, first_month: date) 
     ]
 
 
-def touches_plan_sql(t: int) -> list[str]:
-    """One row per touch (temp table ``pt``): how many each story has, spread
-    over the working days strictly inside the round's window."""
+def touches_plan_sql(ranges: list[tuple[int, int]], t: int) -> list:
+    """One row per touch (unlogged table ``bench_pt``): how many each story
+    has, spread over the working days strictly inside the round's window.
+    Statements as ``plan_sql`` returns them."""
     enough = f"req + {ri(50, 0, 3, 'id')}"
     too_few = f"{ri(51, 0, 10, 'id')} % req"
     S = SC
@@ -265,17 +280,26 @@ def touches_plan_sql(t: int) -> list[str]:
         ELSE round_i + 14 END"""
     channel = pick(CHANNELS, "pg_temp.r(id * 16 + k, 53)")
     outcome = pick(OUTCOMES, "pg_temp.r(id * 16 + k, 54)")
-    return [
-        f"""CREATE UNLOGGED TABLE bench_pt AS
-        SELECT id AS lead_id, rep, k,
+
+    def pt_select(lo: int, hi: int) -> str:
+        return f"""SELECT id AS lead_id, rep, k,
           pg_temp.wts(round_i + 1 + floor(pg_temp.r(id * 16 + k, 55) * (w_end - round_i - 1))::int,
                       300 + floor(pg_temp.r(id * 16 + k, 56) * 28200)::int) AS occurred_at,
           {channel} AS channel, {outcome} AS outcome
-        FROM (SELECT p.*, {count} AS n, {window_end} AS w_end FROM bench_p p WHERE round_i IS NOT NULL) x,
+        FROM (SELECT p.*, {count} AS n, {window_end} AS w_end FROM bench_p p
+              WHERE round_i IS NOT NULL AND id BETWEEN {lo} AND {hi}) x,
              generate_series(1, x.n) AS k
-        WHERE x.w_end - x.round_i >= 2""",
-        """CREATE UNLOGGED TABLE bench_pt_agg AS
+        WHERE x.w_end - x.round_i >= 2"""
+
+    return [
+        f"CREATE UNLOGGED TABLE bench_pt AS {pt_select(1, 0)} WITH NO DATA",
+        [f"INSERT INTO bench_pt {pt_select(lo, hi)}" for lo, hi in ranges],
+        # What the touches add up to, where a story records it (the snapshot of
+        # a "not followed up" case, the return after follow-up): few leads.
+        f"""CREATE UNLOGGED TABLE bench_pt_agg AS
         SELECT lead_id, sum(n)::int AS n, jsonb_object_agg(channel, n) AS by_channel, count(*)::int AS channels
-        FROM (SELECT lead_id, channel, count(*) AS n FROM bench_pt GROUP BY 1, 2) c GROUP BY lead_id""",
+        FROM (SELECT lead_id, channel, count(*) AS n FROM bench_pt
+              WHERE lead_id IN (SELECT id FROM bench_p WHERE sc IN ({S["unworked_open"]}, {S["unworked_returned"]}, {S["returned_after_followup"]}))
+              GROUP BY 1, 2) c GROUP BY lead_id""",
         "CREATE UNIQUE INDEX ON bench_pt_agg (lead_id)",
     ]

@@ -125,16 +125,14 @@ def leads_insert_sql(t: int, ids: dict) -> str:
     ORDER BY id"""
 
 
-def cases_sql(ids: dict) -> list[str]:
-    """Cases (temp table ``pc`` with their ids, then the real table),
-    statements and votes."""
+def cases_plan_sql() -> list[str]:
+    """The cases (unlogged table ``bench_pc``), with their ids: the history
+    names them, so they are planned before it."""
     S = SC
-    crit = sql_array(CRITERIA_CODES)
     kind = """CASE WHEN api IS NOT NULL THEN 'appeal' WHEN ii IS NOT NULL THEN 'ignored' ELSE 'not_followed_up' END"""
     decision = f"""CASE sc WHEN {S["appeal_upheld"]} THEN 'uphold' WHEN {S["appeal_overturned"]} THEN 'overturn'
         WHEN {S["ignored_followed_up"]} THEN 'follow_up' WHEN {S["ignored_returned"]} THEN 'return'
         WHEN {S["unworked_returned"]} THEN 'return' ELSE '' END"""
-    iso = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
     return [
         f"""CREATE UNLOGGED TABLE bench_pc AS
         SELECT row_number() OVER (ORDER BY t_open, id) AS case_id, x.* FROM (
@@ -145,6 +143,14 @@ def cases_sql(ids: dict) -> list[str]:
                  WHEN vi IS NOT NULL THEN finding_back ELSE '' END AS finding
           FROM bench_p p WHERE oi IS NOT NULL) x""",
         "CREATE UNIQUE INDEX ON bench_pc (id)",
+    ]
+
+
+def cases_sql(ids: dict) -> list[str]:
+    """Cases (from ``bench_pc``), statements and votes."""
+    crit = sql_array(CRITERIA_CODES)
+    iso = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+    return [
         f"""INSERT INTO adjudication_case (id, kind, lead_id, rep_id, marketer_id, opened_by_id, opened_at, due_at,
             snapshot, reason_code, status, escalated_at, decided_at, decision, finding, rationale, cause, decided_by_id)
         SELECT case_id, kind, pc.id, rep, marketer,
@@ -253,8 +259,8 @@ def events_sql(ids: dict, rb2_at: datetime) -> str:
         CASE WHEN occurred_at >= '{rb2_at.isoformat()}' THEN {ids["rb2"]} ELSE {ids["rb1"]} END
     FROM ({union}) AS e (lead_id, transition, from_state, to_state, actor_id, occurred_at, reason_id, note, data)
     -- Month by month (the heap stays in time order at that grain), and by
-    -- lead within a month: the foreign-key checks at commit then visit the
-    -- leads in order instead of at random (several times faster at 10^6).
+    -- lead within a month (the order the history has always been written
+    -- in, so that its ids and pages stay as they were).
     ORDER BY date_trunc('month', occurred_at), lead_id, occurred_at"""
 
 
