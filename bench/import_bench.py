@@ -22,8 +22,12 @@ database on 127.0.0.1, created if missing and migrated):
 
 It prints rows, seconds and rows/s for each and the ratio import / COPY.
 The machines are shared and noisy: read the ratio, measured in one run, not
-the absolute times. Exits non-zero if the import does not do what the tests
-promise (every row created the first time, none the second).
+the absolute times. Where the server runs on this machine it also prints the
+CPU seconds each step cost (this process plus its PostgreSQL backend, from
+``/proc``) and their ratio: on a busy machine the wall clock mostly measures
+the wait for a core, the CPU time what the step itself costs. Exits non-zero
+if the import does not do what the tests promise (every row created the
+first time, none the second).
 """
 
 from __future__ import annotations
@@ -108,8 +112,36 @@ def chunk_writer(path_name: str):
     }[path_name]
 
 
-def timed_import(actor, path: Path, preset: str, writer) -> tuple[object, float, float]:
-    """(finished run, seconds to check and store the upload, seconds to import its rows)."""
+class CpuClock:
+    """CPU seconds spent by this process and by its database backend (read
+    from ``/proc``: the server must run on this machine, as ``root`` or its
+    user may read it); ``None`` where the backend's cannot be read."""
+
+    def __init__(self):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (self._pid,) = cursor.fetchone()
+
+    def read(self) -> float | None:
+        try:
+            with open(f"/proc/{self._pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        # utime and stime, the 14th and 15th fields (after the command's name).
+        backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return time.process_time() + backend
+
+    def since(self, start: float | None) -> float | None:
+        now = self.read()
+        return None if start is None or now is None else now - start
+
+
+def timed_import(actor, path: Path, preset: str, writer, cpu: CpuClock) -> tuple[object, float, float, float]:
+    """(finished run, seconds to check and store the upload, seconds to
+    import its rows, CPU seconds of both)."""
     from unittest import mock
 
     from django.core.files import File
@@ -117,6 +149,7 @@ def timed_import(actor, path: Path, preset: str, writer) -> tuple[object, float,
     from leads.imports import services
     from leads.imports.services import lead_import_run, lead_import_start
 
+    cpu_started = cpu.read()
     started = time.perf_counter()
     with path.open("rb") as handle:
         lead_import = lead_import_start(
@@ -126,10 +159,10 @@ def timed_import(actor, path: Path, preset: str, writer) -> tuple[object, float,
     with mock.patch.object(services, "_chunk_writer", return_value=writer):
         run = lead_import_run(import_id=lead_import.pk)
     finished = time.perf_counter()
-    return run, stored - started, finished - stored
+    return run, stored - started, finished - stored, cpu.since(cpu_started)
 
 
-def timed_copy(path: Path) -> tuple[int, float]:
+def timed_copy(path: Path, cpu: CpuClock) -> tuple[int, float, float | None]:
     """COPY the file into a fresh scratch table with one text column per header."""
     import csv
 
@@ -146,6 +179,7 @@ def timed_copy(path: Path) -> tuple[int, float]:
             .format(columns)
             .as_string(connection.connection)
         )
+        cpu_started = cpu.read()
         started = time.perf_counter()
         with (
             path.open("rb") as handle,
@@ -154,13 +188,14 @@ def timed_copy(path: Path) -> tuple[int, float]:
             while block := handle.read(256 * 1024):
                 copy.write(block)
         seconds = time.perf_counter() - started
+        cpu_seconds = cpu.since(cpu_started)
         cursor.execute("SELECT count(*) FROM bench_copy_scratch")
         (rows,) = cursor.fetchone()
         cursor.execute("DROP TABLE bench_copy_scratch")
-    return rows, seconds
+    return rows, seconds, cpu_seconds
 
 
-def timed_insert_select(path: Path, preset: str, actor) -> tuple[int, float]:
+def timed_insert_select(path: Path, preset: str, actor, cpu: CpuClock) -> tuple[int, float, float | None]:
     """Empty the lead tables, COPY the file into a scratch table (not timed),
     then time a bare ``INSERT … SELECT`` of its rows into leads and their
     "create" history rows, and the COMMIT that runs the foreign-key checks.
@@ -224,6 +259,7 @@ def timed_insert_select(path: Path, preset: str, actor) -> tuple[int, float]:
         ):
             while block := handle.read(256 * 1024):
                 copy.write(block)
+    cpu_started = cpu.read()
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -238,14 +274,16 @@ def timed_insert_select(path: Path, preset: str, actor) -> tuple[int, float]:
             event_params,
         )
     seconds = time.perf_counter() - started
+    cpu_seconds = cpu.since(cpu_started)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_copy_scratch")
-    return rows, seconds
+    return rows, seconds, cpu_seconds
 
 
-def line(step: str, rows: int, seconds: float, note: str = "") -> str:
+def line(step: str, rows: int, seconds: float, note: str = "", cpu: float | None = None) -> str:
     rate = rows / seconds if seconds else float("inf")
-    return f"{step:<34}{rows:>8,}{seconds:>10.3f}{rate:>12,.0f}  {note}"
+    cpu_text = "" if cpu is None else f"{cpu:.3f}"
+    return f"{step:<34}{rows:>8,}{seconds:>10.3f}{rate:>12,.0f}{cpu_text:>9}  {note}"
 
 
 def main() -> int:
@@ -293,12 +331,14 @@ def bench(path: Path, preset: str, name: str, json_path: Path | None = None, pat
     writer = chunk_writer(path_name)
     writer_name = "COPY" if writer is services.COPY_WRITER else "ORM"
 
-    first, first_store, first_rows = timed_import(actor, path, preset, writer)
-    again, again_store, again_rows = timed_import(actor, path, preset, writer)
-    copies = [timed_copy(path) for _ in range(3)]
+    cpu = CpuClock()
+    first, first_store, first_rows, first_cpu = timed_import(actor, path, preset, writer, cpu)
+    again, again_store, again_rows, again_cpu = timed_import(actor, path, preset, writer, cpu)
+    copies = [timed_copy(path, cpu) for _ in range(3)]
     copy_rows = copies[0][0]
-    copy_seconds = statistics.median(seconds for _, seconds in copies)
-    floor_rows, floor_seconds = timed_insert_select(path, preset, actor)
+    copy_seconds = statistics.median(seconds for _, seconds, _ in copies)
+    copy_cpu = None if None in (c for *_, c in copies) else statistics.median(c for *_, c in copies)
+    floor_rows, floor_seconds, floor_cpu = timed_insert_select(path, preset, actor, cpu)
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
@@ -308,7 +348,7 @@ def bench(path: Path, preset: str, name: str, json_path: Path | None = None, pat
         f"\nLeadCourt CSV import vs COPY: {path.name} ({size_mb:.1f} MB), PostgreSQL {version}, "
         f"database {name}, {writer_name} path, chunks of {writer.chunk_size} rows"
     )
-    print(f"{'step':<34}{'rows':>8}{'seconds':>10}{'rows/s':>12}")
+    print(f"{'step':<34}{'rows':>8}{'seconds':>10}{'rows/s':>12}{'CPU s':>9}")
     first_total = first_store + first_rows
     print(
         line(
@@ -316,6 +356,7 @@ def bench(path: Path, preset: str, name: str, json_path: Path | None = None, pat
             first.total_rows,
             first_total,
             f"created {first.created_count}, existing {first.existing_count}, refused {first.refused_count}",
+            first_cpu,
         )
     )
     print(line("  of which: check + store upload", first.total_rows, first_store))
@@ -327,16 +368,24 @@ def bench(path: Path, preset: str, name: str, json_path: Path | None = None, pat
             again.total_rows,
             again_total,
             f"created {again.created_count}, existing {again.existing_count}, refused {again.refused_count}",
+            again_cpu,
         )
     )
-    print(line("COPY into scratch table (median/3)", copy_rows, copy_seconds))
-    print(line("bare INSERT…SELECT + COMMIT", floor_rows, floor_seconds, "leads and history, no checks"))
+    print(line("COPY into scratch table (median/3)", copy_rows, copy_seconds, cpu=copy_cpu))
+    note = "leads and history, no checks"
+    print(line("bare INSERT…SELECT + COMMIT", floor_rows, floor_seconds, note, floor_cpu))
     print(
         f"\nratio import / COPY: {first_total / copy_seconds:.0f}x the time "
         f"(rows only: {first_rows / copy_seconds:.0f}x); re-import / COPY: {again_total / copy_seconds:.0f}x"
         f"\nof which the schema (bare INSERT…SELECT / COPY): {floor_seconds / copy_seconds:.0f}x; "
         f"import / bare INSERT…SELECT: {first_total / floor_seconds:.1f}x"
     )
+    if None not in (first_cpu, again_cpu, copy_cpu, floor_cpu):
+        print(
+            f"in CPU time: import / COPY {first_cpu / copy_cpu:.0f}x; re-import / COPY "
+            f"{again_cpu / copy_cpu:.0f}x; bare INSERT…SELECT / COPY {floor_cpu / copy_cpu:.0f}x; "
+            f"import / bare INSERT…SELECT {first_cpu / floor_cpu:.1f}x"
+        )
 
     if json_path is not None:
         import json
@@ -352,8 +401,14 @@ def bench(path: Path, preset: str, name: str, json_path: Path | None = None, pat
                     "reimport_created": again.created_count,
                     "copy_rows": copy_rows,
                     "copy_seconds": copy_seconds,
-                    "copy_runs": [seconds for _, seconds in copies],
+                    "copy_runs": [seconds for _, seconds, _ in copies],
                     "insert_select_seconds": floor_seconds,
+                    "cpu_seconds": {
+                        "import": first_cpu,
+                        "reimport": again_cpu,
+                        "copy": copy_cpu,
+                        "insert_select": floor_cpu,
+                    },
                     "path": writer_name,
                     "chunk_size": writer.chunk_size,
                 }

@@ -8,13 +8,16 @@ No model object is built per row, which is where the portable path
 second time in SQL; tests/imports/test_copy_parity.py imports the same files
 both ways and compares every lead, history row, refusal and counter.
 
-Two things stay in Python, row by row, while the rows stream into ``COPY``:
+Three things stay in Python, row by row, while the rows stream into ``COPY``:
 
 - parsing the CSV (``csv.reader``, as for the portable path), so that row
   numbers, blank lines, quoting and encoding errors are the same;
 - the email syntax check: Django's ``validate_email`` (Unicode regular
   expressions and an IP-literal parser) is the rule's one home; a SQL copy
-  would drift from it at the edges. Its verdict travels with the row.
+  would drift from it at the edges. Its verdict travels with the row;
+- whether the row has a value at all: ``lead_intake_has_value``, the rule
+  every new lead obeys ("invisible" is a Unicode category PostgreSQL's
+  regular expressions cannot name). So does its verdict.
 
 Columns the rows do not fill (state, timestamps, owner...) come from a lead
 and a history row built in Python as ``chunk_orm`` builds them, so a field
@@ -35,7 +38,7 @@ from leads.imports.chunk_orm import CELL_COUNT_MESSAGE, NO_VALUE_MESSAGE, VALUE_
 from leads.imports.mapping import HISTORY_FIELDS, IMPORT_FIELDS
 from leads.imports.reading import CsvRow
 from leads.models import Lead, LeadEvent, LeadImport, LeadImportRowError, LeadState
-from leads.services import LEAD_TEXT_FIELDS, lead_intake_clean, lead_owner_for_intake
+from leads.services import LEAD_TEXT_FIELDS, lead_intake_has_value, lead_owner_for_intake
 
 logger = logging.getLogger(__name__)
 
@@ -71,16 +74,18 @@ def chunk_write_copy(
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE {quote(STAGING_TABLE)} ("
-            "row_number integer NOT NULL, cell_count integer NOT NULL, email_valid boolean, "
+            "row_number integer NOT NULL, cell_count integer NOT NULL, has_value boolean NOT NULL, "
+            "email_valid boolean, "
             + ", ".join(f"{quote(name)} text" for name in IMPORT_FIELDS)
             + ") ON COMMIT DROP"
         )
-        copied = ", ".join(quote(name) for name in ("row_number", "cell_count", "email_valid", *fields))
-        email_at = fields.index("email") if "email" in fields else None
+        copied = ", ".join(
+            quote(name) for name in ("row_number", "cell_count", "has_value", "email_valid", *fields)
+        )
+        verdicts = _row_verdicts(fields)
         with cursor.copy(f"COPY {quote(STAGING_TABLE)} ({copied}) FROM STDIN") as copy:
             for row in chunk:
-                email_valid = None if email_at is None else _email_verdict(row.values[email_at])
-                copy.write_row((row.number, row.cell_count, email_valid, *row.values))
+                copy.write_row((row.number, row.cell_count, *verdicts(row.values), *row.values))
         cursor.execute(statement, params)
         created, planned, accepted, refused = cursor.fetchone()
         cursor.execute(f"DROP TABLE {quote(STAGING_TABLE)}")
@@ -92,6 +97,22 @@ def chunk_write_copy(
             planned - created,
         )
     return ChunkCounts(created=created, existing=accepted - created, refused=refused)
+
+
+def _row_verdicts(fields: tuple[str, ...]):
+    """``values -> (has a value, email valid)`` for rows of these columns."""
+    external_at = fields.index("external_id") if "external_id" in fields else None
+    others = tuple(i for i, name in enumerate(fields) if name != "external_id")
+    email_at = fields.index("email") if "email" in fields else None
+
+    def verdicts(values: tuple[str | None, ...]) -> tuple[bool, bool | None]:
+        has_value = lead_intake_has_value(
+            external_id=None if external_at is None else values[external_at],
+            values=(values[i] for i in others),
+        )
+        return has_value, None if email_at is None else _email_verdict(values[email_at])
+
+    return verdicts
 
 
 def _email_verdict(value: str | None) -> bool | None:
@@ -147,15 +168,14 @@ def insert_select_list(model, template, per_row: dict[str, str], prefix: str) ->
 
 def _chunk_statement(lead_import: LeadImport, *, header_count: int, rulebook) -> tuple[str, dict]:
     now = clock.now()
-    # The lead a row with no value would make, owned as an imported lead is:
-    # what every imported lead starts from.
-    intake = lead_intake_clean()
+    # What every imported lead starts from: owned as an imported lead is, no
+    # criteria (a file names none); each row gives its own text fields.
     lead = Lead(
         external_id=None,
-        criteria_mask=intake.criteria_mask,
+        criteria_mask=0,
         marketer=lead_owner_for_intake(actor=lead_import.actor),
         created_at=now,
-        **intake.values,
+        **dict.fromkeys(LEAD_TEXT_FIELDS, ""),
     )
     event = lead_event_new(
         lead=lead,
@@ -191,7 +211,6 @@ def _chunk_statement(lead_import: LeadImport, *, header_count: int, rulebook) ->
         LeadEvent, event, {"lead": "i.id", "data": data}, "event"
     )
     any_check_fails, checks, check_params = _field_checks()
-    all_blank = " AND ".join(f"c.{name} = ''" for name in IMPORT_FIELDS)
     # Emails compare case-insensitively; a row without external id gets the
     # one ``chunk_orm.derived_external_id`` gives it.
     key = (
@@ -206,7 +225,7 @@ def _chunk_statement(lead_import: LeadImport, *, header_count: int, rulebook) ->
     # from the file or the run is a parameter (or travels through COPY).
     statement = f"""
     WITH cleaned AS MATERIALIZED (
-        SELECT s.row_number, s.cell_count, s.email_valid, {stripped}
+        SELECT s.row_number, s.cell_count, s.has_value, s.email_valid, {stripped}
         FROM {STAGING_TABLE} s
     ),
     -- Why each refused row is refused (NULL: accepted), in lead_intake_clean's
@@ -214,7 +233,7 @@ def _chunk_statement(lead_import: LeadImport, *, header_count: int, rulebook) ->
     checked AS MATERIALIZED (
         SELECT c.*, CASE
             WHEN c.cell_count <> %(header_count)s THEN 'cells'
-            WHEN {all_blank} THEN 'blank'
+            WHEN NOT c.has_value THEN 'blank'
             WHEN {any_check_fails} THEN 'fields'
         END AS refused, {key} AS key
         FROM cleaned c

@@ -18,12 +18,14 @@ callers write ``services.lead_accept(...)`` without knowing the module.
 from leads.services.inputs import NOTE_MAX_LENGTH
 from leads.services.intake import (
     LEAD_TEXT_FIELDS,
+    LeadHasNoValue,
     LeadIntake,
     lead_create,
     lead_create_and_qualify,
     lead_ensure_may_create,
     lead_first_by_email,
     lead_intake_clean,
+    lead_intake_has_value,
     lead_owner_for_intake,
 )
 from leads.services.rulebook import RULE_FIELDS, rulebook_version_check, rulebook_version_create
@@ -53,6 +55,7 @@ __all__ = [
     "NOTE_MAX_LENGTH",
     "RULE_FIELDS",
     "TOUCH_CLOCK_SKEW",
+    "LeadHasNoValue",
     "LeadIntake",
     "TransitionStep",
     "lead_accept",
@@ -67,6 +70,7 @@ __all__ = [
     "lead_expire_appeal",
     "lead_first_by_email",
     "lead_intake_clean",
+    "lead_intake_has_value",
     "lead_owner_for_intake",
     "lead_qualify",
     "lead_qualify_opportunity",

@@ -39,6 +39,41 @@ class LeadIntake:
     criteria_mask: int
 
 
+class LeadHasNoValue(InvalidInput):
+    """A lead with no value at all: nobody could recognise or contact it."""
+
+    MESSAGE = "A lead needs at least one value: a name, an email, a company, …"
+
+    def __init__(self):
+        super().__init__({"non_field_errors": self.MESSAGE}, message=self.MESSAGE)
+
+
+def lead_intake_has_value(
+    *, external_id: str | None = None, criteria: Iterable[str] = (), values: Iterable[object] = ()
+) -> bool:
+    """The rule a new lead must meet before any other, wherever it comes from
+    (``lead_intake_clean`` for the API, the pages and the import's portable
+    path; ``leads.imports.chunk_copy`` asks it row by row): an external id,
+    a criterion, or one value with something a reader could see (text that
+    is not only blanks and invisible characters, or any object: a campaign,
+    a segment)."""
+    if criteria or (external_id and external_id.strip()):
+        return True
+    return any(_is_a_value(value) for value in values)
+
+
+def _is_a_value(value: object) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, str):
+        return True
+    if value.isascii() and value.isprintable():
+        # The usual cell, without text_is_blank's pass over each character:
+        # printable ASCII has no control or invisible character but the space.
+        return bool(value.strip(" "))
+    return not text_is_blank(value)
+
+
 def lead_owner_for_intake(*, actor, marketer=None):
     """The owning marketer of a new lead: the one named, who must be an active
     marketer, else the creating user when a marketer (an admin's or the system's
@@ -51,16 +86,29 @@ def lead_owner_for_intake(*, actor, marketer=None):
 
 
 def lead_intake_clean(
-    *, external_id: str | None = None, criteria: Iterable[str] = (), **fields: str
+    *,
+    external_id: str | None = None,
+    criteria: Iterable[str] = (),
+    also: Iterable[object] = (),
+    **fields: str,
 ) -> LeadIntake:
     """The rules every new lead's fields obey, whether it comes one at a time
     (``lead_create``) or a thousand rows at a time (the CSV import).
 
-    Raises ``InvalidInput`` naming every bad field at once; writes nothing.
+    ``also``: what the lead gets outside these fields (a campaign, a
+    segment, an imported column kept in its history row), which counts as a
+    value for ``lead_intake_has_value``. Raises ``LeadHasNoValue`` for a
+    lead with no value at all, else ``InvalidInput`` naming every bad field
+    at once; writes nothing.
     """
     unknown = set(fields) - set(LEAD_TEXT_FIELDS)
     if unknown:
         raise InvalidInput(dict.fromkeys(sorted(unknown), "Unknown field."))
+    criteria = tuple(criteria)  # asked twice: whether any is given, then which
+    if not lead_intake_has_value(
+        external_id=external_id, criteria=criteria, values=(*fields.values(), *also)
+    ):
+        raise LeadHasNoValue()
     external_id = (external_id or "").strip() or None
     values = {name: (fields.get(name) or "").strip() for name in LEAD_TEXT_FIELDS}
     errors: dict[str, str] = {}
@@ -126,19 +174,10 @@ def lead_create(
     probable duplicate.
     """
     lead_ensure_may_create(actor)
-    intake = lead_intake_clean(external_id=external_id, criteria=criteria, **fields)
-    external_id, values, mask = intake.external_id, intake.values, intake.criteria_mask
+    # The owner first: a wrong one is refused whatever the fields say.
     marketer = lead_owner_for_intake(actor=actor, marketer=marketer)
-    if not (external_id or mask or campaign or segment) and all(
-        text_is_blank(value) for value in values.values()
-    ):
-        # Nobody could recognise or contact it; the import refuses a row with
-        # no value for the same reason.
-        raise InvalidInput(
-            {"non_field_errors": "A lead needs at least one value: a name, an email, a company, …"},
-            message="A lead needs at least one value: a name, an email, a company, …",
-        )
-
+    intake = lead_intake_clean(external_id=external_id, criteria=criteria, also=(campaign, segment), **fields)
+    external_id, values, mask = intake.external_id, intake.values, intake.criteria_mask
     if external_id:
         existing = Lead.objects.filter(external_id=external_id).first()
         if existing is not None:

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from leads.imports.services import CHUNK_SIZE, COPY_CHUNK_SIZE
 from leads.models import Lead, LeadImport
 from tests.imports.conftest import SALESFORCE_HEADER, csv_bytes, salesforce_rows
 
@@ -37,6 +38,21 @@ def test_the_command_imports_a_file_and_prints_progress_and_a_summary(tmp_path, 
     again = run_command(str(path), "--as", "marketer")
     assert "done: created 0, existing 4, refused 1 of 5 rows" in again
     assert LeadImport.objects.count() == 2
+
+
+def test_the_command_imports_in_the_chunks_of_the_path_it_takes_by_default(tmp_path, marketer):
+    """PostgreSQL's COPY path writes 10,000 rows per transaction, not the
+    portable path's 1,000: 1,500 rows are one chunk, one progress line."""
+    assert COPY_CHUNK_SIZE > 1500 > CHUNK_SIZE
+    path = tmp_path / "leads.csv"
+    path.write_bytes(csv_bytes(SALESFORCE_HEADER, salesforce_rows(1500)))
+
+    output = run_command(str(path), "--preset", "salesforce", "--as", "marketer")
+
+    assert [line for line in output.splitlines() if " rows (" in line] == [
+        "  1500/1500 rows (100%): created 1500, existing 0, refused 0"
+    ]
+    assert Lead.objects.count() == 1500
 
 
 def test_the_command_acts_as_the_system_actor_by_default(tmp_path, system):

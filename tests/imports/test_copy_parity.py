@@ -160,6 +160,8 @@ CRAFTED_ROWS = [
     row(origin="Another origin"),  # same (blank) lead fields: same derived id
     row("A36", email="root@localhost"),
     row("A37", email='"john..doe"@example.com'),  # quoted: the dots may repeat
+    row(company="\u200b", title="\u2066\u2069"),  # only invisible characters: no value
+    row(origin="\ufeff", notes="a note"),  # an invisible origin is no value either
 ]
 
 
@@ -178,11 +180,11 @@ def test_the_crafted_file_exercises_every_rule(marketer, crafted):
 
     assert reference["counters"] == {
         "status": "done",
-        "total_rows": 35,
-        "rows_done": 35,
+        "total_rows": 37,
+        "rows_done": 37,
         "created_count": 19,
         "existing_count": 4,
-        "refused_count": 12,
+        "refused_count": 14,
         "failure": "",
     }
     assert [(number, field) for number, field, *_ in reference["refusals"]] == [
@@ -199,6 +201,8 @@ def test_the_crafted_file_exercises_every_rule(marketer, crafted):
         (20, "title"),
         (23, "email"),
         (24, "email"),
+        (39, "row"),
+        (40, "row"),
     ]
     assert reference["refusals"][8] == (19, "email", "At most 254 characters.", CRAFTED_ROWS[17][3][:200])
     leads = reference["leads"]

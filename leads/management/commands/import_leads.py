@@ -19,7 +19,7 @@ from leadcourt.accounts import roles
 from leadcourt.errors import ApplicationError
 from leads.imports.mapping import DEFAULT_PRESET, PRESETS
 from leads.imports.selectors import lead_import_row_errors
-from leads.imports.services import CHUNK_SIZE, lead_import_run, lead_import_start
+from leads.imports.services import CHUNK_SIZE, COPY_CHUNK_SIZE, lead_import_run, lead_import_start
 from leads.models import LeadImportStatus
 
 ERRORS_PRINTED = 20
@@ -42,14 +42,18 @@ class Command(BaseCommand):
             help="Import as this user (a marketer: they own the leads). Default: the system actor.",
         )
         parser.add_argument(
-            "--chunk-size", type=int, default=CHUNK_SIZE, help=f"Rows per transaction ({CHUNK_SIZE})."
+            "--chunk-size",
+            type=int,
+            default=None,
+            help=f"Rows per transaction (default: the import path's, {COPY_CHUNK_SIZE} on PostgreSQL, "
+            f"{CHUNK_SIZE} elsewhere).",
         )
 
-    def handle(self, *args, file: str, preset: str, username: str | None, chunk_size: int, **options):
+    def handle(self, *args, file: str, preset: str, username: str | None, chunk_size: int | None, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        if chunk_size < 1:
+        if chunk_size is not None and chunk_size < 1:
             raise CommandError("--chunk-size must be at least 1.")
         if username:
             actor = get_user_model().objects.filter(username=username).first()
