@@ -14,7 +14,12 @@ from leadcourt.accounts import roles
 from leadcourt.accounts.models import NON_INDEPENDENT_DEPARTMENTS
 from leadcourt.notifications.compose import notify_others, notify_time
 from leadcourt.notifications.models import NotificationKind
-from leadcourt.notifications.services import Outgoing, notifications_queue
+from leadcourt.notifications.services import (
+    Outgoing,
+    Subject,
+    notifications_queue,
+    notifications_queue_to_every,
+)
 
 
 def _case_context(case) -> dict:
@@ -30,13 +35,17 @@ def _judges_unbarred(rulebook):
     return judges
 
 
+def _case_opened_key(case) -> str:
+    return f"case_opened:case{case.pk}"
+
+
 def _case_opened(case, judge_ids: Iterable[int]) -> Iterator[Outgoing]:
     context = _case_context(case)
     for judge_id in judge_ids:
         yield Outgoing(
             kind=NotificationKind.CASE_OPENED,
             recipient_id=judge_id,
-            key=f"case_opened:case{case.pk}",
+            key=_case_opened_key(case),
             lead_id=case.lead_id,
             case_id=case.pk,
             context=context,
@@ -52,13 +61,22 @@ def case_opened(*, case, rulebook, party_ids: Iterable[int]) -> int:
 
 
 def cases_opened(*, cases_with_parties: Iterable[tuple[object, set[int]]], rulebook) -> int:
-    """``case_opened`` for many cases at once (a sweep's batch): the judges
-    are read once, each case's parties left out in Python."""
-    judge_ids = sorted(set(_judges_unbarred(rulebook).values_list("pk", flat=True)))
-    return notifications_queue(
-        outgoing
-        for case, party_ids in cases_with_parties
-        for outgoing in _case_opened(case, (judge_id for judge_id in judge_ids if judge_id not in party_ids))
+    """``case_opened`` for many cases at once (a sweep's batch): the same
+    judges told about each case, its parties left out, in one statement
+    (``notifications_queue_to_every``) whatever the number of cases."""
+    return notifications_queue_to_every(
+        kind=NotificationKind.CASE_OPENED,
+        recipients=_judges_unbarred(rulebook),
+        subjects=(
+            Subject(
+                key=_case_opened_key(case),
+                lead_id=case.lead_id,
+                case_id=case.pk,
+                context=_case_context(case),
+                excluding=frozenset(party_ids),
+            )
+            for case, party_ids in cases_with_parties
+        ),
     )
 
 

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet, prefetch_related_objects
 from django.db.models.sql import UpdateQuery
 
@@ -28,6 +28,7 @@ from adjudication.models import Case, CaseKind, CaseStatus
 from adjudication.selectors import case_party_ids
 from leadcourt import clock
 from leadcourt.accounts import roles
+from leadcourt.bulk_insert import bulk_insert
 from leadcourt.errors import Conflict, GuardFailed
 from leadcourt.notifications.services import notifications_delivered_together
 from leads.history import lead_event_new
@@ -81,7 +82,7 @@ def _snapshot(
     }
 
 
-def _case_new(
+def _case_fields(
     lead: Lead,
     *,
     kind: str,
@@ -90,22 +91,23 @@ def _case_new(
     due_at: datetime,
     snapshot: dict,
     sample_month: date | None = None,
-) -> Case:
-    """The case row, unsaved, with the parties as they are now. ``due_at`` is
-    ``rulebook.review_due(opened_at)``, computed by the caller: once for a
-    whole batch (working time is counted in Python, day by day)."""
-    return Case(
-        kind=kind,
-        lead=lead,
-        rep_id=lead.assigned_rep_id,
-        marketer_id=lead.marketer_id,
-        opened_by=actor,
-        opened_at=opened_at,
-        due_at=due_at,
-        snapshot=snapshot,
-        reason_code=lead.rejection_reason_id or "",
-        sample_month=sample_month,
-    )
+) -> dict:
+    """The case row's fields (``Case(**fields)``), with the parties as they
+    are now. ``due_at`` is ``rulebook.review_due(opened_at)``, computed by the
+    caller: once for a whole batch (working time is counted in Python, day by
+    day)."""
+    return {
+        "kind": kind,
+        "lead": lead,
+        "rep_id": lead.assigned_rep_id,
+        "marketer_id": lead.marketer_id,
+        "opened_by": actor,
+        "opened_at": opened_at,
+        "due_at": due_at,
+        "snapshot": snapshot,
+        "reason_code": lead.rejection_reason_id or "",
+        "sample_month": sample_month,
+    }
 
 
 def _opening_event_data(case: Case) -> dict:
@@ -122,14 +124,16 @@ def case_open(step: TransitionStep, *, kind: str, sample_month: date | None = No
     lead = step.lead
     try:
         with transaction.atomic():
-            case = _case_new(
-                lead,
-                kind=kind,
-                actor=step.actor,
-                opened_at=step.now,
-                due_at=step.rulebook.review_due(step.now),
-                snapshot=case_snapshot(lead, step.rulebook, step.from_state),
-                sample_month=sample_month,
+            case = Case(
+                **_case_fields(
+                    lead,
+                    kind=kind,
+                    actor=step.actor,
+                    opened_at=step.now,
+                    due_at=step.rulebook.review_due(step.now),
+                    snapshot=case_snapshot(lead, step.rulebook, step.from_state),
+                    sample_month=sample_month,
+                )
             )
             case.save()
     except IntegrityError as exc:
@@ -255,8 +259,16 @@ def _cases_open_in_bulk(
     """Move the leads of ``lead_ids`` that ``still_due`` accepts into review
     and open one case each: the per-lead service's writes for every such
     lead, in one transaction and a handful of statements (the leads'
-    ``UPDATE … RETURNING``, the cases', history rows' and notifications'
-    ``INSERT``s, one delivery task after commit), whatever their number.
+    ``UPDATE … RETURNING``, their touches, the cases', history rows' and
+    notifications' ``INSERT … SELECT``s, one delivery task after commit),
+    whatever their number.
+
+    Python computes what only the rules know (each snapshot, the case row
+    from ``_case_fields``, the history row from ``lead_event_new``, the
+    judges' rule), as plain values: the rows travel as one JSON parameter a
+    statement (``leadcourt.bulk_insert``, ``notifications_queue_to_every``),
+    and no model instance is built per row but the lead (for its snapshot)
+    and the returned case (from the values just inserted, without a query).
 
     The ``UPDATE`` is the lock and the compare-and-set: it locks each lead it
     moves, and only moves a lead that is still in ``from_state``, still
@@ -288,35 +300,50 @@ def _cases_open_in_bulk(
         prefetch_related_objects(leads, "rejection_reason")  # none on MQLs and SALs: no query
         touches = _touches_at_opening(leads)
         due_at = rulebook.review_due(now)
-        cases = Case.objects.bulk_create(
-            [
-                _case_new(
-                    lead,
-                    kind=kind,
-                    actor=actor,
-                    opened_at=now,
-                    due_at=due_at,
-                    snapshot=_snapshot(lead, rulebook, from_state, **touches[lead.pk]),
-                )
-                for lead in leads
-            ]
+        rows = [
+            _case_fields(
+                lead,
+                kind=kind,
+                actor=actor,
+                opened_at=now,
+                due_at=due_at,
+                snapshot=_snapshot(lead, rulebook, from_state, **touches[lead.pk]),
+            )
+            for lead in leads
+        ]
+        db = router.db_for_write(Case)
+        cases = [
+            _case_inserted(case_id, row, db=db)
+            for case_id, row in zip(bulk_insert(Case, rows), rows, strict=True)
+        ]
+        # Every lead of the batch went through the same transition at the
+        # same moment: their history rows are the per-lead form's row for
+        # the first one, but for the lead and the case.
+        event = lead_event_new(
+            lead=leads[0],
+            transition=transition,
+            from_state=from_state,
+            actor=actor,
+            rulebook=rulebook,
+            occurred_at=now,
         )
-        LeadEvent.objects.bulk_create(
+        shared = {
+            field.attname: getattr(event, field.attname)
+            for field in LeadEvent._meta.concrete_fields
+            if not field.primary_key
+        }
+        bulk_insert(
+            LeadEvent,
             [
-                lead_event_new(
-                    lead=case.lead,
-                    transition=transition,
-                    from_state=from_state,
-                    actor=actor,
-                    rulebook=rulebook,
-                    occurred_at=now,
-                    data=_opening_event_data(case),
-                )
-                for case in cases
-            ]
+                {**shared, "lead_id": lead.pk, "data": _opening_event_data(case)}
+                for lead, case in zip(leads, cases, strict=True)
+            ],
         )
         notify.cases_opened(
-            cases_with_parties=[(case, case_party_ids(case, case.lead)) for case in cases], rulebook=rulebook
+            cases_with_parties=[
+                (case, case_party_ids(case, lead)) for lead, case in zip(leads, cases, strict=True)
+            ],
+            rulebook=rulebook,
         )
     return cases
 
@@ -351,22 +378,73 @@ def _transition_writes(name: str, from_state: str, *, at: datetime) -> dict:
     return writes
 
 
+def _case_inserted(pk: int, fields: dict, *, db: str) -> Case:
+    """The case just inserted from ``fields``, as an instance holding what
+    its callers read (its lead, the history row's and the judges'
+    notifications' fields), built without a query; the snapshot and the
+    verdict's empty fields stay deferred."""
+    lead = fields["lead"]
+    loaded = {**fields, "id": pk, "lead_id": lead.pk, "status": CaseStatus.OPEN}
+    case = Case.from_db(db, _CASE_LOADED, [loaded[name] for name in _CASE_LOADED])
+    Case.lead.field.set_cached_value(case, lead)
+    return case
+
+
+_CASE_LOADED = ("id", "kind", "lead_id", "rep_id", "marketer_id", "opened_at", "due_at", "status")
+
+
+# What opening a case reads of its lead (the snapshot, the case's parties,
+# the history row's states): the set-based ``UPDATE`` returns these columns
+# only, a third of the lead's, and the instances built from them (each a
+# Python object the batch pays for) leave the rest deferred. A field read
+# that is not here costs a query per lead: the statement-count test of
+# tests/adjudication/test_opening_in_bulk.py fails if one slips in.
+_OPENING_READS = (
+    "id",
+    "state",
+    "criteria_mask",
+    "criteria_count",
+    "assigned_rep_id",
+    "marketer_id",
+    "rejection_reason_id",
+    "rejection_note",
+    "rejected_at",
+    "delivered_at",
+    "followup_started_at",
+)
+
+
 def _update_returning_rows(queryset: QuerySet, **values) -> list:
     """``queryset.update(**values)``, returning the rows it changed, as they
-    are now (model instances, in primary-key order).
+    are now (model instances holding ``_OPENING_READS``, in primary-key order).
 
     ``update()`` returns a count, and a compare-and-set over many rows must
     know which rows it won. This is the ORM's own ``UPDATE`` (the same
-    ``WHERE`` as the queryset) with ``RETURNING *`` added, which PostgreSQL
-    and SQLite (3.35 and later) both accept; ``raw()`` turns the rows into
-    instances with each backend's conversions (SQLite returns text for times).
+    ``WHERE`` as the queryset) with ``RETURNING`` added, which PostgreSQL
+    and SQLite (3.35 and later) both accept. The rows go through each
+    backend's conversions (SQLite returns text for times), as a queryset's
+    do, then ``from_db`` (a third of what ``raw()`` costs a row).
     """
     query = queryset.query.chain(UpdateQuery)
     query.add_update_values(values)
     query.clear_select_clause()
-    sql, params = query.get_compiler(queryset.db).as_sql()
-    rows = queryset.model.objects.db_manager(queryset.db).raw(f"{sql} RETURNING *", params)
-    return sorted(rows, key=lambda row: row.pk)
+    connection = connections[queryset.db]
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    model = queryset.model
+    # In the model's order: ``from_db`` matches values to fields by position.
+    fields = [field for field in model._meta.concrete_fields if field.attname in _OPENING_READS]
+    returning = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {returning}", params)
+        rows = cursor.fetchall()
+    columns = [field.cached_col for field in fields]
+    converters = compiler.get_converters(columns)
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    names = [field.attname for field in fields]
+    leads = [model.from_db(queryset.db, names, row) for row in rows]
+    return sorted(leads, key=lambda lead: lead.pk)
 
 
 def _touches_at_opening(leads: list[Lead]) -> dict[int, dict]:
