@@ -62,6 +62,17 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="cases_as_marketer",
     )
+    # The lead's rep and marketer now (a reassigned lead brings its new rep
+    # in), kept by the database: triggers copy them from the lead whenever a
+    # case is written and whenever the lead's owners change (migration
+    # 0004), whatever writes the row. "My cases" then reads four indexed
+    # columns instead of every lead the user owns.
+    lead_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+", editable=False
+    )
+    lead_marketer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+", editable=False
+    )
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField()
     due_at = models.DateTimeField()

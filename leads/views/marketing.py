@@ -40,6 +40,7 @@ from leads.marketing_forms import (
 )
 from leads.models import Lead, LeadState, RulebookVersion
 from leads.pagination import offset_page
+from leads.templatetags.row_stamps import RowStamps
 
 LEADS_PER_PAGE = 50
 CAMPAIGNS_PER_PAGE = 25
@@ -129,6 +130,7 @@ def marketer_leads_page(request):
                 values.get(name) for name in ("campaign", "source", "grade", "min_criteria", "q")
             ),
             "this_url": request.get_full_path(),
+            "row_stamps": RowStamps(),
         },
     )
 

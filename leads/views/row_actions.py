@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -38,6 +39,7 @@ from leads.forms import (
     TouchForm,
 )
 from leads.models import OPEN_STATES, Lead
+from leads.templatetags.row_stamps import RowStamps
 
 # The lead id a page renders its blank row forms with, once; each row's own id
 # is then put in its place (``PageChoices.blank_form``).
@@ -88,18 +90,30 @@ class PageChoices:
 
     reasons: ReasonChoices | None = None
     reps: tuple[tuple[int, str], ...] = ()
-    _fields_html: dict = field(default_factory=dict, repr=False)
+    forms: tuple[str, ...] = ()
     _rep_options: tuple | None = field(default=None, repr=False)
+    _stamps: RowStamps | None = field(default=None, repr=False)
+
+    @property
+    def stamps(self) -> RowStamps:
+        """The page's row actions rendered once (``per_lead`` blocks)."""
+        if self._stamps is None:
+            self._stamps = RowStamps(self.blank_forms)
+        return self._stamps
+
+    def blank_forms(self, lead_id: int) -> dict:
+        """The blank forms of this page's row actions for ``lead_id``."""
+        return {
+            name: self.blank_form(name, lead_id)
+            for name in self.forms
+            if ACTIONS[name].form is not None and not ACTIONS[name].needs_reps
+        }
 
     def blank_form(self, name: str, lead_id: int) -> BlankForm:
         """The blank form of action ``name`` for lead ``lead_id``, as
         ``_action_form_fields.html`` renders it."""
         action = ACTIONS[name]
-        html = self._fields_html.get(name)
-        if html is None:
-            form = _action_form(action, _ANY_LEAD, self)
-            html = render_to_string("leads/_action_form_fields.html", {"form": form})
-            self._fields_html[name] = html
+        html = _blank_fields_html(name, self.reasons if action.needs_reasons else None)
         # Element ids are "id_<form action>_<lead id>_<field>" (LeadActionForm);
         # the rendering was escaped by the template, the id is a number.
         placeholder = f"id_{action.form.action}_{_ANY_LEAD}_"
@@ -133,7 +147,18 @@ class PageChoices:
             reps=tuple((pk, name) for pk, name, active in selectors.sales_reps_for_choice() if active)
             if reps
             else (),
+            forms=tuple(names),
         )
+
+
+@lru_cache(maxsize=64)
+def _blank_fields_html(name: str, reasons: ReasonChoices | None) -> str:
+    """The fields of action ``name``'s blank form, rendered for the
+    placeholder lead. The same for every page that offers the same reason
+    codes (the key), so each process renders them once, not once per page."""
+    page_choices = PageChoices(reasons=reasons)
+    form = _action_form(ACTIONS[name], _ANY_LEAD, page_choices)
+    return render_to_string("leads/_action_form_fields.html", {"form": form})
 
 
 def _open_lead_actions(lead: Lead, user) -> list[str]:
@@ -333,14 +358,12 @@ def _row_context(
     if kind == "worked":
         lead.touches_required = rulebook.touches_required(lead.grade)
     may_reassign = "reassign" in _open_lead_actions(lead, request.user)
+    # The blank action forms are drawn once per page (``row_stamps``, the
+    # template's ``per_lead`` blocks); a row holds only its own picker and a
+    # form that came back with errors.
     forms = {}
-    for name in ROW_KINDS[kind].forms:
-        if name == "reassign":
-            # Only a row that shows the picker needs it.
-            if may_reassign:
-                forms[name] = choices.blank_reassign(lead)
-        elif ACTIONS[name].form is not None:
-            forms[name] = choices.blank_form(name, lead.pk)
+    if may_reassign and "reassign" in ROW_KINDS[kind].forms:
+        forms["reassign"] = choices.blank_reassign(lead)
     open_form = None
     if bound is not None:
         forms[bound.action] = bound
@@ -355,6 +378,7 @@ def _row_context(
         "row_kind": kind,
         "may_reassign": may_reassign,
         "show_reassign": _shows_reassign(request.user),
+        "row_stamps": choices.stamps,
     }
 
 

@@ -1,6 +1,7 @@
-"""A list page renders each blank row form once and stamps every row's ids
-into it (``row_actions.PageChoices``): the rows must come out exactly as if
-each had rendered its own forms, for every list and every action form."""
+"""A list page renders each row action once and stamps every row's id and
+name into it (``row_actions.PageChoices``, the ``per_lead`` blocks): the rows
+must come out exactly as if each had rendered its own actions and forms, for
+every list and every action form."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.test.html import parse_html
 
 from leads import selectors
 from leads.forms import ReassignForm
+from leads.templatetags.row_stamps import PLACEHOLDER_ID, PLACEHOLDER_NAME
 from leads.views.row_actions import ACTIONS, ROW_KINDS, PageChoices, _action_form, _row_context
 from tests.factories import mql, sal, sql
 
@@ -41,14 +43,17 @@ def rendered_rows(kind: str, leads, user, *, full_forms: bool) -> list[str]:
             kind, lead, request=request, rulebook=rulebook, choices=choices, next_url="/back/?page=2"
         )
         if full_forms:
-            # What each row rendered before: its own form for each action.
+            # What each row rendered before: every action drawn by the
+            # template engine on the row itself, with its own form.
+            context["row_stamps"] = None
             context["forms"] = {
                 name: (
                     ReassignForm(lead_id=lead.pk, reps=choices.reps)
                     if name == "reassign"
                     else _action_form(ACTIONS[name], lead.pk, choices)
                 )
-                for name in context["forms"]
+                for name in ROW_KINDS[kind].forms
+                if name != "reassign" or "reassign" in context["forms"]
             }
         rows.append(render_to_string(ROW_KINDS[kind].template, context, request=request))
     return rows
@@ -68,7 +73,8 @@ def test_stamped_rows_are_the_rows_each_form_would_render(
 ):
     user = request.getfixturevalue(who)
     leads = [
-        make(marketer, rep, first_name=f"Row{n}", company=f"Co <{n}>", segment=rep_segment) for n in range(2)
+        make(marketer, rep, first_name=f"Row<{n}> & Co", company=f"Co <{n}>", segment=rep_segment)
+        for n in range(2)
     ]
     if kind != "list":
         # The rows' annotations (touch counts) as the page reads them.
@@ -83,6 +89,7 @@ def test_stamped_rows_are_the_rows_each_form_would_render(
     assert f"_{leads[0].pk}_" in stamped[0] and f"_{leads[1].pk}_" in stamped[1]
     assert f"_{leads[1].pk}_" not in stamped[0]
     assert "__lead__" not in "".join(stamped)
+    assert str(PLACEHOLDER_ID) not in "".join(stamped) and PLACEHOLDER_NAME not in "".join(stamped)
 
 
 def test_the_reassign_picker_leaves_out_the_current_rep_and_escapes_names(
@@ -153,3 +160,44 @@ def test_the_filter_forms_render_as_before(marketer):
         field = form.fields[name]
         plain = forms.Select(choices=field.choices)
         assert str(form[name]) == form[name].as_widget(widget=plain), name
+
+
+def test_the_marketers_stamped_rows_are_the_rows_each_would_render(marketer, rep):
+    """My leads: the row actions (qualify and disqualify on an inquiry,
+    whatever a disqualified lead offers), each drawn once per page and
+    stamped per row."""
+    from leads import services
+    from leads.templatetags.row_stamps import RowStamps
+    from leads.views.marketing import _lead_row
+    from tests.factories import inquiry
+
+    request = RequestFactory().get("/")
+    request.user = marketer
+    rulebook = selectors.rulebook_current()
+    leads = [inquiry(marketer, first_name=f"Mk<{n}> & Co", company=f"Co <{n}>") for n in range(2)]
+    leads.append(
+        services.lead_disqualify(lead=inquiry(marketer, first_name="Gone"), actor=marketer, reason="spam")
+    )
+    stamps = RowStamps()
+
+    def row(lead, row_stamps):
+        context = {
+            "row": _lead_row(lead, marketer, rulebook),
+            "rulebook": rulebook,
+            "this_url": "/marketing/leads/?page=2",
+            "row_stamps": row_stamps,
+        }
+        return render_to_string("leads/marketing/_lead_row.html", context, request=request)
+
+    stamped = [row(lead, stamps) for lead in leads]
+    full = [row(lead, None) for lead in leads]
+
+    for one, other in zip(stamped, full, strict=True):
+        assert same_html(one, other), (one, other)
+    assert "lead-disqualify" not in stamped[0]  # the URL was reversed, not left as a name
+    assert f"/leads/{leads[1].pk}/" in stamped[1] and f"/leads/{leads[0].pk}/" not in stamped[1]
+    assert str(PLACEHOLDER_ID) not in "".join(stamped)
+    # Each action offered on the page drawn once, whatever the number of rows.
+    offered = {name for lead in leads for name in _lead_row(lead, marketer, rulebook)["actions"]}
+    assert {"qualify", "disqualify"} <= offered
+    assert sorted(name for _block, name in stamps) == sorted(offered)
