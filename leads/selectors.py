@@ -6,6 +6,7 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.db.models.lookups import IContains
 
 from leadcourt.accounts import roles
+from leads import pagination
 from leads.models import (
     Campaign,
     CampaignStatus,
@@ -238,15 +239,17 @@ def lead_state_counts_capped(leads: QuerySet[Lead], *, one_pass: bool = False) -
     (``lead_marketer_state_idx``, ``lead_state_created_idx``) that stops at
     the cap, so each tab is exact up to it. With ``one_pass`` (a text
     search, whose index would otherwise be read once per state) the first
-    ``COUNT_CAP + 1`` matches are counted by state instead
+    ``SEARCH_COUNT_CAP + 1`` matches are counted by state instead
     (``counts_by_capped``): exact up to the cap, "at least" past it.
     """
     if one_pass:
-        found = counts_by_capped(leads, "state")
+        cap = pagination.SEARCH_COUNT_CAP
+        found = counts_by_capped(leads, "state", cap=cap)
         counts = {state: found.get(state, (0, False)) for state in LeadState.values}
     else:
+        cap = pagination.COUNT_CAP
         counts = counts_capped({state: leads.filter(state=state) for state in LeadState.values})
-    counts[""] = sum_capped(counts.values())
+    counts[""] = sum_capped(counts.values(), cap)
     return counts
 
 

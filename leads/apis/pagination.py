@@ -3,7 +3,8 @@
 Same shape as every API list (``{count, next, previous, results}``, SPEC §9)
 plus ``count_is_capped``: the leads are counted up to ``COUNT_CAP`` and no
 further (``leads.pagination.count_capped``), so that a page costs the same at
-a thousand leads and at a million. Past the cap ``count`` is ``COUNT_CAP``,
+a thousand leads and at a million (a ``search`` counts its matches up to
+``SEARCH_COUNT_CAP``). Past the cap ``count`` is the cap,
 ``count_is_capped`` is true, and ``next`` is there as long as there are more
 rows (the page reads one row more than it shows). A page past the end, or a
 page that is not a positive number, is a 404 ``not_found`` as before.
@@ -33,7 +34,14 @@ class CappedCountPagination(pagination.PageNumberPagination):
         number = int(raw) if raw.isdigit() and len(raw) < 10 else 0
         if number < 1:
             raise NotFound("Invalid page: give a page number from 1.")
-        self.capped_page = offset_page(queryset, number=number, size=self.get_page_size(request), clamp=False)
+        searched = bool(request.query_params.get("search", "").strip())
+        self.capped_page = offset_page(
+            queryset,
+            number=number,
+            size=self.get_page_size(request),
+            clamp=False,
+            cap=lists.SEARCH_COUNT_CAP if searched else None,
+        )
         if number > 1 and not self.capped_page.rows:
             raise NotFound("Invalid page: there are fewer results.")
         return self.capped_page.rows
@@ -64,15 +72,15 @@ class CappedCountPagination(pagination.PageNumberPagination):
         )
 
     def get_paginated_response_schema(self, schema):
-        cap = lists.COUNT_CAP
+        cap, search_cap = lists.COUNT_CAP, lists.SEARCH_COUNT_CAP
         response = super().get_paginated_response_schema(schema)
         properties = response["properties"]
         properties["count"] = {
             "type": "integer",
             "example": 123,
             "description": (
-                f"The number of results, counted up to {cap:,}: with more, it is {cap:,} "
-                "and `count_is_capped` is true."
+                f"The number of results, counted up to {cap:,} ({search_cap:,} with `search`): "
+                "with more, it is the cap and `count_is_capped` is true."
             ),
         }
         properties = {

@@ -31,7 +31,7 @@ from leadcourt.form_errors import form_add_service_error
 from leadcourt.htmx import safe_next
 from leadcourt.replica_reads import reads_from_replica
 from leadcourt.row_actions import RowList, row_answer, row_list_posting
-from leads import selectors, services
+from leads import pagination, selectors, services
 from leads.marketing_forms import (
     DisqualifyForm,
     LeadCreateForm,
@@ -109,6 +109,7 @@ def marketer_leads_page(request):
         number=request.GET.get("page"),
         size=LEADS_PER_PAGE,
         count=None if searched and state else counts[state],
+        cap=pagination.SEARCH_COUNT_CAP if searched else None,
     )
     tabs = [_tab("", "All", counts[""], active=not state)]
     tabs += [
