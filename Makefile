@@ -28,10 +28,15 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 # make test: local PostgreSQL and Redis (scripts/ensure-services.sh sets them up).
+# Two roles, as in production (README, "Database roles"): the tests run as the
+# app's role leadcourt_app; the owner leadcourt creates, migrates and empties
+# the test database.
 DB_NAME ?= leadcourt
-TEST_DATABASE_URL := postgres://leadcourt:leadcourt@127.0.0.1:5432/$(DB_NAME)
+TEST_DATABASE_URL := postgres://leadcourt_app:leadcourt_app@127.0.0.1:5432/$(DB_NAME)
+TEST_OWNER_URL := postgres://leadcourt:leadcourt@127.0.0.1:5432/$(DB_NAME)
 TEST_BROKER_URL := redis://127.0.0.1:6379/0
-TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL)
+TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) DATABASE_OWNER_URL=$(TEST_OWNER_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL)
+TEST_ROLES := DB_USER=leadcourt DB_PASSWORD=leadcourt APP_DB_USER=leadcourt_app APP_DB_PASSWORD=leadcourt_app
 
 .PHONY: help run test screenshots bench bench-quick bench-import bench-scaleout lint fmt clean
 
@@ -73,7 +78,7 @@ run: $(RUNTIME_STAMP)
 # LEADCOURT_REQUIRE_SERVICES=0 is set explicitly.
 test: export LEADCOURT_REQUIRE_SERVICES ?= 1
 test: $(DEV_STAMP)
-	@DB_NAME=$(DB_NAME) DB_USER=leadcourt DB_PASSWORD=leadcourt PYTHON=$(BIN)/python bash scripts/ensure-services.sh
+	@DB_NAME=$(DB_NAME) $(TEST_ROLES) PYTHON=$(BIN)/python bash scripts/ensure-services.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@echo "lint-imports (the arrows between apps: pyproject.toml [tool.importlinter])"

@@ -13,13 +13,17 @@ over it.
 
 from __future__ import annotations
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 # Autovacuum's own defaults (autovacuum_analyze_threshold and
 # autovacuum_analyze_scale_factor): below this many changed rows it would not
 # analyze the table either, and the planner's picture is still close enough.
 ANALYZE_THRESHOLD_ROWS = 50
 ANALYZE_SCALE_FACTOR = 0.1
+
+# Schema-qualified: the app's role might have a schema of its own name, which
+# comes first in the default search_path.
+ANALYZE_CALL = "SELECT public.leadcourt_tables_analyze(%s::regclass[])"
 
 
 def tables_analyze(*models, rows_added: int | None = None, using: str = DEFAULT_DB_ALIAS) -> list[str]:
@@ -31,6 +35,11 @@ def tables_analyze(*models, rows_added: int | None = None, using: str = DEFAULT_
     changes nothing the planner needs, and ``ANALYZE`` samples up to 30,000
     rows per table, which is cheap but not free.
 
+    A failure (the function refused, or not granted) raises the
+    database's error; a caller that must not fail for it (the import)
+    catches it, and may go on in its transaction: the work here runs in a
+    savepoint of its own.
+
     PostgreSQL only: SQLite (the embedded setup, a few thousand leads) keeps
     no statistics unless asked and plans well enough without them.
     """
@@ -38,7 +47,7 @@ def tables_analyze(*models, rows_added: int | None = None, using: str = DEFAULT_
     if connection.vendor != "postgresql" or not models:
         return []
     tables = [model._meta.db_table for model in models]
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         if rows_added is not None:
             # reltuples: the planner's row count, -1 for a table never analyzed.
             cursor.execute(
@@ -52,5 +61,9 @@ def tables_analyze(*models, rows_added: int | None = None, using: str = DEFAULT_
                 if rows_added >= ANALYZE_THRESHOLD_ROWS + ANALYZE_SCALE_FACTOR * estimates[table]
             ]
         if tables:
-            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
+            # Only a table's owner may ANALYZE it, and the app's role owns
+            # none (README, "Database roles"): the function runs ANALYZE as
+            # the owner, for tables of the public schema only
+            # (leadcourt/jobs/migrations/0003_tables_analyze_function.py).
+            cursor.execute(ANALYZE_CALL, [tables])
     return tables

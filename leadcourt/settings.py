@@ -8,9 +8,12 @@ every variable.
 """
 
 import copy
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -49,6 +52,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "django_htmx",
+    "axes",
     "leadcourt.accounts",
     "leads",
     "adjudication",
@@ -60,6 +64,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response, pages
+    # and API alike (see "Security" below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,6 +76,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a login refused for too many failures into the login page saying
+    # so (leadcourt.accounts.lockout). Last, so it sees the view's answer.
+    "axes.middleware.AxesMiddleware",
     # Read-your-writes across a redirect when a read replica is configured.
     "leadcourt.replica_reads.ReplicaPinningMiddleware",
 ]
@@ -100,6 +111,34 @@ VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'leadcourt.sqlite3'}"),
 }
+
+# Two roles on PostgreSQL (README, "Database roles"): DATABASE_URL logs in as
+# the app's role, which reads and writes rows but owns nothing, so it can
+# neither alter a table nor erase the lead history (INSERT and SELECT only on
+# it: the migration leads/0010 grants that). DATABASE_OWNER_URL logs in as the
+# role that owns the tables; only `manage.py migrate` and the test suite's
+# database setup connect as it. Unset (the embedded SQLite setup, the bench),
+# one role does everything, as before.
+#
+# `manage.py migrate` switches here, rather than through a second alias: data
+# migrations and Django's post-migrate hooks write through "default", and the
+# table of applied migrations is read through it, so a second alias would
+# split one migration over two connections (and `migrate` on "default" would
+# still record migrations it skipped). Every process shares one environment
+# and the migrate one-shot needs no variable of its own.
+DATABASE_OWNER_URL = env.str("DATABASE_OWNER_URL", default="")
+# The role that migrations grant the app's privileges to ("": one role).
+DATABASE_APP_ROLE = ""
+if DATABASE_OWNER_URL:
+    _owner = env.db("DATABASE_OWNER_URL")
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or _owner["ENGINE"] != (
+        "django.db.backends.postgresql"
+    ):
+        raise ImproperlyConfigured("DATABASE_OWNER_URL needs DATABASE_URL and itself to be postgres:// URLs")
+    if _owner["USER"] != DATABASES["default"]["USER"]:
+        DATABASE_APP_ROLE = DATABASES["default"]["USER"]
+    if sys.argv[1:2] == ["migrate"]:
+        DATABASES["default"] = _owner
 
 # A streaming read replica (docs/scaling.md, "Past one machine"). Reads go
 # there only from views that say so (@reads_from_replica,
@@ -159,6 +198,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The lockout check runs first and refuses every attempt from a locked-out
+# client address, the right password included; ModelBackend then checks it.
+AUTHENTICATION_BACKENDS = [
+    "leadcourt.accounts.backends.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -190,6 +236,39 @@ STORAGES = {
     },
 }
 
+# --- Cache --------------------------------------------------------------------
+# Every throttle (the API's) and the login lockout count here, so it must be
+# one store that every web process shares: a cache in each process's memory
+# lets each gunicorn worker count on its own, multiplying every limit by the
+# number of workers. CACHE_URL=redis://… in production (docker-compose.yml);
+# without it, a table in the database, shared by every process that uses the
+# database (created by migration accounts 0003; after switching CACHE_URL to
+# dbcache:// later, run `manage.py createcachetable`).
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://leadcourt_cache")}
+_PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+    # Per machine: containers or hosts behind one load balancer would not share it.
+    "django.core.cache.backends.filebased.FileBasedCache",
+)
+if CACHES["default"]["BACKEND"] in _PER_PROCESS_CACHES:
+    raise ImproperlyConfigured(
+        f"CACHE_URL must name a cache shared by every web process (redis:// or dbcache://), "
+        f"not {CACHES['default']['BACKEND']}: throttles and the login lockout count in it."
+    )
+
+# --- Client address -------------------------------------------------------------
+# How many reverse proxies of ours stand in front of the app. 0 (the default):
+# none, the client talks to gunicorn directly, and X-Forwarded-For is ignored:
+# anyone can send that header, so trusting it would let one client pose as a
+# thousand and escape the login lockout and the throttles. N: the client is
+# the address the outermost of our N proxies saw, the N-th entry of
+# X-Forwarded-For from the right (leadcourt/accounts/client_address.py).
+# docker-compose.yml sets 1 for its TLS proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
+
 # --- REST API -------------------------------------------------------------------
 # /api/v1/ (leadcourt/api/urls.py). Errors are rendered by one handler so that
 # every refusal has the shape SPEC §9 promises, whichever layer raised it.
@@ -213,8 +292,12 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # POST /api/v1/auth/token/ per client address (counted in the cache).
+    # POST /api/v1/auth/token/ per client address (counted in the shared cache;
+    # the address is leadcourt.accounts.client_address, see TRUSTED_PROXY_COUNT).
     "DEFAULT_THROTTLE_RATES": {"auth_token": env.str("API_TOKEN_RATE", default="20/minute")},
+    # For any DRF throttle that keeps DRF's own get_ident: the same rule as
+    # client_address (the address the outermost trusted proxy saw).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "LeadCourt API",
@@ -311,6 +394,78 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if env.bool("SECURE_PROXY_SSL", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4: one dict of directives). Every script
+# and stylesheet is a file served by the app (htmx, Chart.js, Swagger UI, the
+# admin's), so no inline <script> or <style> is allowed and no nonce is
+# needed. style-src-attr allows style="…" attributes only, which a few
+# templates still use for one-off spacing and the vote progress bar; an
+# attribute can style an element but cannot run code or load anything that
+# img-src and font-src do not allow.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        # data: for the icons inside Swagger UI's and the admin's stylesheets.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Permissions-Policy (django-permissions-policy): no page here needs any of
+# these browser features, so none may be used, by the page or by anything it
+# might embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# Login lockout (django-axes), for the login page, the admin's and the API
+# token endpoint alike: after LOGIN_FAILURE_LIMIT failed logins from one client
+# address, every login from it is refused, the right password included, until
+# LOGIN_LOCKOUT_MINUTES pass without another attempt. Keyed on the address
+# (TRUSTED_PROXY_COUNT above), not the username, so that nobody can lock a
+# colleague out by guessing at their username. Counted in the shared cache.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "default"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+# Kept after a successful login: otherwise logging in to one's own account
+# between guesses at someone else's would wipe the count.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "leadcourt.accounts.client_address.client_address"
+# The login page itself says why (and offers a password reset), not a bare 429.
+AXES_LOCKOUT_CALLABLE = "leadcourt.accounts.lockout.lockout_response"
+# The cache handler keeps nothing in axes' tables: its admin pages would be empty.
+AXES_ENABLE_ADMIN = False
+# No "AXES: BEGIN" banner on the standard output of every manage.py command.
+AXES_VERBOSE = False
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() <= 0:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be positive")
 
 LOGGING = {
     "version": 1,

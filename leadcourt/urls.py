@@ -11,6 +11,7 @@ urlpatterns = [
     # Other versions or none: still the API's JSON 404, not a page.
     re_path(r"^api(/[\s\S]*)?$", api_not_found),
     path("notifications/", include("leadcourt.notifications.urls")),
+    path("", include("leadcourt.accounts.urls")),
     path("", include("adjudication.urls")),
     path("", include("metrics.urls")),
     path("", include("leads.campaigns.urls")),

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and Redis answer on 127.0.0.1 for `make test`:
 # installs them with apt-get when missing, starts them without systemd, and
-# creates the `leadcourt` role (LOGIN CREATEDB; pytest-django creates
-# test_<db>) and database. Also installs Debian's Chromium for the browser
-# tests (tests/e2e) when it is missing. Idempotent; silent when everything is
-# already there.
+# creates the two roles (README, "Database roles"): `leadcourt`, the owner
+# (LOGIN CREATEDB: it creates, migrates and empties test_<db>, and owns the
+# database), and `leadcourt_app`, the app's role (LOGIN only: it owns nothing
+# and gets its privileges from the migrations). Also installs Debian's
+# Chromium for the browser tests (tests/e2e) when it is missing. Idempotent;
+# silent when everything is already there.
 #
 # Environment: PYTHON (a python with psycopg, default .venv/bin/python),
-# DB_NAME (leadcourt), DB_USER and DB_PASSWORD (leadcourt): local test credentials,
+# DB_NAME (leadcourt), DB_USER and DB_PASSWORD (leadcourt, the owner),
+# APP_DB_USER and APP_DB_PASSWORD (leadcourt_app): local test credentials,
 # nothing here is meant for production. LEADCOURT_CHROMIUM: another Chromium
 # binary for the browser tests (then nothing is installed for them).
 set -euo pipefail
@@ -17,6 +20,8 @@ PYTHON=${PYTHON:-.venv/bin/python}
 DB_NAME=${DB_NAME:-leadcourt}
 DB_USER=${DB_USER:-leadcourt}
 DB_PASSWORD=${DB_PASSWORD:-leadcourt}
+APP_DB_USER=${APP_DB_USER:-leadcourt_app}
+APP_DB_PASSWORD=${APP_DB_PASSWORD:-leadcourt_app}
 PG_PORT=5432
 REDIS_PORT=6379
 
@@ -97,36 +102,47 @@ if ! port_open "$PG_PORT"; then
   wait_for 30 "PostgreSQL on 127.0.0.1:$PG_PORT" port_open "$PG_PORT"
 fi
 
-# Fast path: the role can already log in to the database and create databases.
+# Fast path: the owner can already log in to the database and create
+# databases, and the app's role can log in and is no more than a login.
 role_ready() {
-  "$PYTHON" - "$DB_USER" "$DB_PASSWORD" "$DB_NAME" "$PG_PORT" <<'EOF' 2>/dev/null
+  "$PYTHON" - "$DB_USER" "$DB_PASSWORD" "$APP_DB_USER" "$APP_DB_PASSWORD" "$DB_NAME" "$PG_PORT" <<'EOF' 2>/dev/null
 import sys
 
 import psycopg
 
-user, password, dbname, port = sys.argv[1:]
-with psycopg.connect(host="127.0.0.1", port=port, user=user, password=password, dbname=dbname,
-                     connect_timeout=5) as conn:
+user, password, app_user, app_password, dbname, port = sys.argv[1:]
+login = {"host": "127.0.0.1", "port": port, "dbname": dbname, "connect_timeout": 5}
+with psycopg.connect(user=user, password=password, **login) as conn:
     (can_create,) = conn.execute("SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user").fetchone()
-sys.exit(0 if can_create else 1)
+with psycopg.connect(user=app_user, password=app_password, **login) as conn:
+    (login_only,) = conn.execute(
+        "SELECT NOT (rolsuper OR rolcreatedb OR rolcreaterole OR rolbypassrls) FROM pg_roles"
+        " WHERE rolname = current_user"
+    ).fetchone()
+sys.exit(0 if can_create and login_only else 1)
 EOF
 }
 
 if ! role_ready; then
   [[ -x $PYTHON ]] || die "$PYTHON not found (make test creates the virtualenv first)"
   command -v psql >/dev/null || die "psql not found; cannot create the $DB_USER role (install postgresql-client)"
-  say "creating role $DB_USER and database $DB_NAME"
+  say "creating roles $DB_USER and $APP_DB_USER and database $DB_NAME"
   # psql as the postgres superuser over the local socket; cd / because the
   # postgres user may not be allowed into the current directory.
   (cd / && as_root runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres \
-    -v role="$DB_USER" -v password="$DB_PASSWORD" -v db="$DB_NAME") <<'SQL' >/dev/null
+    -v role="$DB_USER" -v password="$DB_PASSWORD" -v db="$DB_NAME" \
+    -v app_role="$APP_DB_USER" -v app_password="$APP_DB_PASSWORD") <<'SQL' >/dev/null
 SELECT format('CREATE ROLE %I', :'role')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role')\gexec
 SELECT format('ALTER ROLE %I LOGIN CREATEDB PASSWORD %L', :'role', :'password')\gexec
+SELECT format('CREATE ROLE %I', :'app_role')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app_role')\gexec
+SELECT format('ALTER ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD %L',
+              :'app_role', :'app_password')\gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role')
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db')\gexec
 SQL
-  role_ready || die "role $DB_USER still cannot log in to $DB_NAME on 127.0.0.1:$PG_PORT (check pg_hba.conf)"
+  role_ready || die "roles $DB_USER and $APP_DB_USER cannot log in to $DB_NAME on 127.0.0.1:$PG_PORT (check pg_hba.conf)"
 fi
 
 # --- Redis ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from leadcourt.accounts.models import Department, User
 from leadcourt.celery import app as celery_app
 from leads.services import rulebook_version_create
 from tests.clock import Clock, london
+from tests.database_logins import Logins
 
 REQUIRE_SERVICES = os.environ.get("LEADCOURT_REQUIRE_SERVICES") == "1"
 
@@ -28,6 +29,19 @@ def _service_missing(request, why: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{why} (LEADCOURT_REQUIRE_SERVICES=1: a missing service is a failure)")
     pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is created and migrated by the owner role (tests/database_logins.py)."""
+    Logins.start_as_owner()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's setup, then the tests log in as the app's role."""
+    with pytest.MonkeyPatch.context() as monkeypatch, Logins.tests_as_app(monkeypatch):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -47,11 +61,14 @@ def _require_marked_services(request):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache: API throttles count in it."""
+def _empty_cache(django_db_setup, django_db_blocker):
+    """Each test starts with an empty cache: the API throttles and the login
+    lockout count in it. Without CACHE_URL the cache is a table of the test
+    database, so it is emptied even for a test that otherwise uses no database."""
     from django.core.cache import cache
 
-    cache.clear()
+    with django_db_blocker.unblock():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -56,7 +56,13 @@ _ERRORS = {
         ),
     ),
     415: OpenApiResponse(ErrorSerializer, description="Unsupported request content type."),
-    429: OpenApiResponse(ErrorSerializer, description="Too many attempts (`throttled`); retry later."),
+    429: OpenApiResponse(
+        ErrorSerializer,
+        description=(
+            "Too many attempts: too fast (`throttled`), or too many failed logins from this "
+            "address (`locked_out`); retry later."
+        ),
+    ),
 }
 
 

@@ -18,6 +18,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from leadcourt import clock
 from leads import permissions
 from leads.criteria import criteria_count_expression, mask_to_criteria
+from leads.models.lead_queryset import LeadQuerySet
 from leads.models.lead_schema import LEAD_CONSTRAINTS, LEAD_INDEXES
 from leads.models.states import LeadState
 
@@ -140,6 +141,9 @@ class Lead(ConcurrentTransitionMixin, models.Model):
         related_name="lost_leads",
         db_index=False,
     )
+
+    # update(state=…) is refused: states change through the services, with history.
+    objects = LeadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,30 +1,51 @@
 """Build item 7: a bulk write refreshes the planner's statistics of what it
 filled before anything computes over it (``leadcourt.planner_statistics``),
-here after an import that created many leads."""
+here after an import that created many leads.
+
+The suite logs in as the app's database role, which owns no table (README,
+"Database roles"): the statistics below are refreshed through the function
+the owner defined for it (leadcourt/jobs/0003), not by the app's own ANALYZE,
+which PostgreSQL would refuse with a mere warning."""
 
 from __future__ import annotations
 
+import logging
+import os
+
+import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
+from psycopg.sql import SQL, Identifier
 
 from leadcourt.planner_statistics import tables_analyze
+from leads.imports import services
+from leads.imports.models import LeadImportStatus
 from leads.imports.services import lead_import_run, lead_import_start
 from leads.models import Lead, LeadEvent
+from tests.database_logins import Logins
 from tests.imports.conftest import SALESFORCE_HEADER, csv_bytes, salesforce_rows, upload
 
 pytestmark = pytest.mark.postgres
 
+FUNCTION = "public.leadcourt_tables_analyze(regclass[])"
+ANALYZE_CALL = "SELECT public.leadcourt_tables_analyze(%s::regclass[])"
+LEADS_AND_HISTORY = (ANALYZE_CALL, [["leads_lead", "leads_leadevent"]])
+
 
 @pytest.fixture
 def analyzed(db):
-    """The ANALYZE statements run meanwhile; the lead and history tables
-    start analyzed empty, so autovacuum's threshold for them is 50 rows."""
+    """The statements that analyze (an ``ANALYZE`` of the app's own, or the
+    function that runs it as the owner) run meanwhile, with their
+    parameters; the lead and history tables start analyzed empty, so
+    autovacuum's threshold for them is 50 rows."""
     assert tables_analyze(Lead, LeadEvent) == ["leads_lead", "leads_leadevent"]
-    statements: list[str] = []
+    assert planner_rows("leads_lead") == planner_rows("leads_leadevent") == 0
+    statements: list[tuple] = []
 
     def spy(execute, sql, params, many, context):
-        if sql.startswith("ANALYZE"):
-            statements.append(sql)
+        if "analyze" in sql.lower():
+            statements.append((sql, params))
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(spy):
@@ -47,7 +68,7 @@ def test_an_import_that_creates_many_leads_leaves_fresh_statistics_of_leads_and_
     run = import_rows(marketer, 60)
 
     assert run.created_count == 60
-    assert analyzed == ['ANALYZE "leads_lead", "leads_leadevent"']
+    assert analyzed == [LEADS_AND_HISTORY]
     assert planner_rows("leads_lead") == planner_rows("leads_leadevent") == 60
 
 
@@ -66,4 +87,57 @@ def test_an_import_that_creates_few_leads_for_the_table_analyzes_nothing(markete
 def test_tables_are_analyzed_once_the_rows_added_reach_what_autovacuum_waits_for(analyzed):
     assert tables_analyze(Lead, LeadEvent, rows_added=49) == []
     assert tables_analyze(Lead, LeadEvent, rows_added=50) == ["leads_lead", "leads_leadevent"]
-    assert analyzed == ['ANALYZE "leads_lead", "leads_leadevent"']
+    assert analyzed == [LEADS_AND_HISTORY]
+
+
+@pytest.fixture
+def app_role() -> str:
+    """The app's role, or a failure (under ``make test``) or skip when the
+    run has only one role."""
+    if not settings.DATABASE_APP_ROLE:
+        why = "needs the app's and the owner's database roles: DATABASE_OWNER_URL is not set"
+        if os.environ.get("LEADCOURT_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{why} (LEADCOURT_REQUIRE_SERVICES=1: a missing service is a failure)")
+        pytest.skip(why)
+    return settings.DATABASE_APP_ROLE
+
+
+@pytest.fixture
+def analyze_not_granted(app_role):
+    """A database migrated with one role that was given an app role later,
+    without the GRANT on the function (README, "Database roles"): the app
+    may not analyze. The owner revokes it, committed, for the test only."""
+    login = Logins.owner
+    with psycopg.connect(
+        host=login["HOST"] or "127.0.0.1",
+        port=login["PORT"] or 5432,
+        user=login["USER"],
+        password=login["PASSWORD"],
+        dbname=connection.settings_dict["NAME"],
+        connect_timeout=5,
+        autocommit=True,
+    ) as owner:
+        role = Identifier(app_role)
+        owner.execute(SQL("REVOKE EXECUTE ON FUNCTION " + FUNCTION + " FROM {}").format(role))
+        try:
+            yield
+        finally:
+            owner.execute(SQL("GRANT EXECUTE ON FUNCTION " + FUNCTION + " TO {}").format(role))
+
+
+def test_an_import_whose_statistics_cannot_be_refreshed_still_finishes_and_says_why_in_the_log(
+    marketer, analyzed, analyze_not_granted, caplog
+):
+    caplog.set_level(logging.WARNING, logger=services.__name__)
+
+    run = import_rows(marketer, 60)
+
+    assert (run.status, run.created_count) == (LeadImportStatus.DONE, 60)
+    assert Lead.objects.count() == 60
+    assert analyzed == [LEADS_AND_HISTORY]  # tried, refused
+    assert planner_rows("leads_lead") == 0
+    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert [record.getMessage() for record in warnings] == [
+        f"lead import {run.pk}: ANALYZE after the import failed"
+    ]
+    assert "permission denied for function leadcourt_tables_analyze" in str(warnings[0].exc_info[1])
