@@ -31,6 +31,7 @@ from leads.models import Lead, LeadState, RulebookVersion
 from leads.pagination import offset_page
 from leads.rulebook_display import rulebook_rules
 from leads.selectors import lead_allowed_transitions, lead_get_visible, lead_touches, rulebook_current
+from leads.templatetags.row_stamps import RowStamps
 
 PAGE_SIZE = 25
 
@@ -260,15 +261,20 @@ def rejected_leads_page(request, *, forms_by_lead=None, status=200):
     rows = [
         {
             "lead": lead,
-            "form": forms_by_lead.get(lead.pk) or _appeal_form(lead),
+            # A card's own form only when it came back with errors; the blank
+            # appeal form is drawn once for the page (``row_stamps``).
+            "form": forms_by_lead.get(lead.pk),
+            "open_form": "appeal" if lead.pk in forms_by_lead else None,
             "window": _appeal_window(lead, rulebook=rulebook, now=now),
         }
         for lead in page
     ]
+    # The stand-in lead's blank appeal form, its ids stamped per card.
+    stamps = RowStamps(lambda lead_id: {"form": AppealForm(prefix=f"lead-{lead_id}")})
     return render(
         request,
         "adjudication/rejected_leads.html",
-        {"page": page, "rows": rows},
+        {"page": page, "rows": rows, "row_stamps": stamps},
         status=status,
     )
 

@@ -41,19 +41,20 @@ class PlaceholderLead:
 
 
 class RowStamps(dict):
-    """One page's rendered ``per_lead`` blocks (by block), and the blank
-    forms (``forms_for(lead_id)``) its rows show, for the stand-in lead."""
+    """One page's rendered ``per_lead`` blocks (by block), and what a row's
+    blocks see besides the lead (``context_for(lead_id)``: its blank forms),
+    for the stand-in lead."""
 
-    def __init__(self, forms_for=None):
+    def __init__(self, context_for=None):
         super().__init__()
-        self._forms_for = forms_for or (lambda lead_id: {})
-        self._placeholder_forms = None
+        self._context_for = context_for or (lambda lead_id: {})
+        self._placeholder_context = None
 
     @property
-    def placeholder_forms(self) -> dict:
-        if self._placeholder_forms is None:
-            self._placeholder_forms = self._forms_for(PLACEHOLDER_ID)
-        return self._placeholder_forms
+    def placeholder_context(self) -> dict:
+        if self._placeholder_context is None:
+            self._placeholder_context = self._context_for(PLACEHOLDER_ID)
+        return self._placeholder_context
 
 
 class PerLeadNode(template.Node):
@@ -72,7 +73,7 @@ class PerLeadNode(template.Node):
         key = (self, name)
         html = stamps.get(key)
         if html is None:
-            with context.push(lead=PlaceholderLead(), forms=stamps.placeholder_forms, open_form=None):
+            with context.push(**stamps.placeholder_context, lead=PlaceholderLead(), open_form=None):
                 html = self.nodelist.render(context)
             stamps[key] = html
         stamped = html.replace(str(PLACEHOLDER_ID), str(int(lead.pk))).replace(

@@ -98,7 +98,7 @@ class PageChoices:
     def stamps(self) -> RowStamps:
         """The page's row actions rendered once (``per_lead`` blocks)."""
         if self._stamps is None:
-            self._stamps = RowStamps(self.blank_forms)
+            self._stamps = RowStamps(lambda lead_id: {"forms": self.blank_forms(lead_id)})
         return self._stamps
 
     def blank_forms(self, lead_id: int) -> dict:

@@ -201,3 +201,36 @@ def test_the_marketers_stamped_rows_are_the_rows_each_would_render(marketer, rep
     offered = {name for lead in leads for name in _lead_row(lead, marketer, rulebook)["actions"]}
     assert {"qualify", "disqualify"} <= offered
     assert sorted(name for _block, name in stamps) == sorted(offered)
+
+
+def test_the_rejected_cards_stamped_appeal_forms_are_the_forms_each_would_render(marketer, rep):
+    """Rejected leads: the blank appeal form drawn once per page and stamped
+    per card, its field ids carrying each lead's id."""
+    from adjudication.forms import AppealForm
+    from adjudication.views import _appeal_form, _appeal_window
+    from leadcourt import clock
+    from leads.templatetags.row_stamps import RowStamps
+    from tests.factories import rejected
+
+    request = RequestFactory().get("/")
+    request.user = marketer
+    rulebook, now = selectors.rulebook_current(), clock.now()
+    leads = [rejected(marketer, rep, first_name=f"Rj<{n}> & Co") for n in range(2)]
+    stamps = RowStamps(lambda lead_id: {"form": AppealForm(prefix=f"lead-{lead_id}")})
+
+    def card(lead, row_stamps):
+        context = {
+            "lead": lead,
+            "form": None if row_stamps is not None else _appeal_form(lead),
+            "window": _appeal_window(lead, rulebook=rulebook, now=now),
+            "row_stamps": row_stamps,
+        }
+        return render_to_string("adjudication/_rejected_card.html", context, request=request)
+
+    stamped = [card(lead, stamps) for lead in leads]
+    full = [card(lead, None) for lead in leads]
+
+    for one, other in zip(stamped, full, strict=True):
+        assert same_html(one, other), (one, other)
+    assert f'id="id_lead-{leads[1].pk}-argument"' in stamped[1]
+    assert f"lead-{leads[0].pk}-" not in stamped[1]
