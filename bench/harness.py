@@ -56,8 +56,10 @@ REQUESTS = env_int("BENCH_REQUESTS", 2)  # GETs of a page per round (and as many
 PAGE_TIMEOUT = env_int("BENCH_PAGE_TIMEOUT", 120)
 USERS = env_int("BENCH_USERS", 64)
 LOAD_SECONDS = env_int("BENCH_LOAD_SECONDS", 30)
-# Mean think time of a user between two pages (rows_load): 0 is a closed loop.
-THINK_MS = env_int("BENCH_THINK_MS", 1000)
+# Mean think time of a user between two pages (rows_load, bench/users.py):
+# TPC-W's 7 s for the target row, 1 s for the stress row.
+THINK_MS = env_int("BENCH_THINK_MS", 7000)
+STRESS_THINK_MS = env_int("BENCH_STRESS_THINK_MS", 1000)
 LOAD_ROUNDS = env_int("BENCH_LOAD_ROUNDS", 3)
 JOB_ROUNDS = env_int("BENCH_JOB_ROUNDS", 2)
 JOB_TIMEOUT = env_int("BENCH_JOB_TIMEOUT", 600)
