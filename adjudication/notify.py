@@ -1,14 +1,17 @@
 """Who is told what about a case (SPEC §8): the judges who may decide it, the
-parties when it is decided, and everyone who must act when it is overdue.
+parties when it is decided, and everyone who must act when cases are overdue
+(one digest per person and escalation run).
 
 Called inside the service's or job's transaction; the kernel's outbox records
-the rows and mails them after commit. Keys name the case, so a retried job
-never repeats a mail.
+the rows and mails them after commit. Keys name the case (or the escalation
+run), so a retried job never repeats a mail.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from leadcourt.accounts import roles
 from leadcourt.accounts.models import NON_INDEPENDENT_DEPARTMENTS
@@ -106,23 +109,67 @@ def case_decided(*, case, lead, party_ids: Iterable[int], actor) -> int:
     )
 
 
-def cases_overdue(*, cases: Iterable) -> int:
-    """Every active judge and manager: these cases passed their review
-    deadline without a verdict (one escalation per case)."""
+# Cases listed by name in one overdue digest, most overdue first; the digest
+# says how many there are in all and points to the review queue for the rest.
+# Fifty fit in a mail one reads to the end; a backlog of thousands would not.
+DIGEST_CASES_LISTED = 50
+
+
+@dataclass
+class OverdueDigest:
+    """The cases one escalation run escalated, as its digest tells them: how
+    many, and the ``DIGEST_CASES_LISTED`` most overdue (oldest due first).
+    Filled a batch at a time (``add``), so that a run over a backlog keeps
+    only the listed cases' facts, not every case it escalated."""
+
+    count: int = 0
+    first_case_id: int | None = None
+    listed: list[tuple] = field(default_factory=list)
+
+    def add(self, cases: Iterable) -> None:
+        for case in cases:
+            self.count += 1
+            self.first_case_id = min(case.pk, self.first_case_id or case.pk)
+            self.listed.append((case.due_at, case.pk, _overdue_line(case)))
+        self.listed = heapq.nsmallest(DIGEST_CASES_LISTED, self.listed, key=lambda item: item[:2])
+
+
+def _overdue_line(case) -> dict:
+    """What the digest says about one case (facts as at escalation)."""
+    lead = case.lead
+    return {
+        "id": case.pk,
+        "kind_label": case.get_kind_display(),
+        "lead": str(lead),
+        "company": lead.company,
+        "due_at": notify_time(case.due_at),
+    }
+
+
+def cases_overdue(*, digest: OverdueDigest, escalated_at) -> int:
+    """Every active judge and manager: one digest of the cases an escalation
+    run escalated (they passed their review deadline without a verdict).
+
+    One row per person whatever the number of cases. The key names the run
+    (its moment and its first case: two runs at once escalate different
+    cases), so a retried run never repeats a digest, and a second run finds
+    no case left to escalate and sends none.
+    """
+    if not digest.count:
+        return 0
     recipient_ids = sorted(
         (roles.active_users_with_role(roles.JUDGE) | roles.active_users_with_role(roles.MANAGER))
         .values_list("pk", flat=True)
         .distinct()
     )
+    context = {
+        "count": digest.count,
+        "cases": [line for _, _, line in digest.listed],
+        "more": digest.count - len(digest.listed),
+        "escalated_at": notify_time(escalated_at),
+    }
+    key = f"case_overdue:escalated{notify_time(escalated_at)}:from-case{digest.first_case_id}"
     return notifications_queue(
-        Outgoing(
-            kind=NotificationKind.CASE_OVERDUE,
-            recipient_id=user_id,
-            key=f"case_overdue:case{case.pk}",
-            lead_id=case.lead_id,
-            case_id=case.pk,
-            context=_case_context(case),
-        )
-        for case in cases
+        Outgoing(kind=NotificationKind.CASE_OVERDUE, recipient_id=user_id, key=key, context=context)
         for user_id in recipient_ids
     )

@@ -352,8 +352,36 @@ if CELERY_BROKER_URL == "filesystem://":
         # by default a "control" folder in the current directory.
         "control_folder": str(_queue_dir / "control"),
     }
+# A task is acknowledged when it ends, not when a worker takes it: one whose
+# worker dies (SIGKILL, OOM, a lost machine) is run again by another worker.
+# Every task may run twice (idempotent: claims, unique keys, SKIP LOCKED).
+# If the pool's child dies, the worker hands the message back at once.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# If the whole worker dies, nobody hands it back: Redis gives a message taken
+# and not acknowledged to another worker after the visibility timeout (kombu's
+# default: an hour). Five minutes is longer than every routine task takes
+# (bench/RESULTS.md at 1,000,000 leads: metric snapshots 16 s, a 10,000-lead
+# sweep backlog 23 s, a 9,237-row import 1.8 s) and than the longest retry
+# countdown (JOB_TASK_OPTIONS: at most 80 s); Redis would otherwise hand a
+# retry waiting for its countdown to a second worker. A task that runs longer
+# (a 100,000-lead sweep backlog, 333 s) is handed out a second time while it
+# still runs, which costs a worker and breaks nothing: the sweeps claim their
+# rows in committed batches with SKIP LOCKED, so the copy takes the batches
+# left, and delivery claims each notification. Workers look for such messages
+# every 10 s rather than kombu's 100 s (a tenth of a timeout under 100 s, which
+# only tests set).
+_visibility_timeout = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=300)
+if _visibility_timeout < 1:
+    raise ImproperlyConfigured(
+        f"CELERY_BROKER_VISIBILITY_TIMEOUT must be 1 second or more, not {_visibility_timeout}"
+    )
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://", "sentinel://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility_timeout,
+        "unacked_restore_interval": max(1, min(10, _visibility_timeout // 10)),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -374,7 +402,12 @@ CELERY_TASK_ROUTES = {
     "adjudication.tasks.escalate_cases": {"queue": "sweeps"},
     "adjudication.tasks.monthly_sample": {"queue": "sweeps"},
     "leads.tasks.expire_appeals": {"queue": "sweeps"},
+    # Sends the imports the broker refused; not behind the imports it sends.
+    "leads.tasks.send_waiting_imports": {"queue": "sweeps"},
     "leadcourt.notifications.tasks.notification_deliver": {"queue": "notifications"},
+    # Behind the deliveries it would re-queue: while they are backed up it
+    # waits there and expires (beat's expire_seconds) instead of queueing more.
+    "leadcourt.notifications.tasks.requeue_notifications": {"queue": "notifications"},
     "metrics.tasks.metrics_snapshots": {"queue": "metrics"},
     "leads.imports.tasks.lead_import_run": {"queue": "imports"},
 }

@@ -1,4 +1,4 @@
-"""The scheduled jobs of SPEC §8, by the names operators use.
+"""The scheduled jobs of SPEC §8 (and the outbox's re-queue), by the names operators use.
 
 One entry per job: the plain function (``run_job`` calls it synchronously),
 the Celery task beat sends, and the default schedule (registered in
@@ -55,10 +55,22 @@ JOBS: dict[str, Job] = {
             "monthly, on the 1st at 02:00 (organisation time)",
         ),
         Job(
+            "requeue_notifications",
+            "leadcourt.notifications.jobs.requeue_notifications",
+            "leadcourt.notifications.tasks.requeue_notifications",
+            "every minute",
+        ),
+        Job(
             "metrics_snapshots",
             "metrics.jobs.metrics_snapshots",
             "metrics.tasks.metrics_snapshots",
             "every 15 minutes",
+        ),
+        Job(
+            "send_waiting_imports",
+            "leads.jobs.send_waiting_imports",
+            "leads.tasks.send_waiting_imports",
+            "every minute",
         ),
     )
 }

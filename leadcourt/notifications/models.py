@@ -26,7 +26,7 @@ class NotificationKind(models.TextChoices):
     FOLLOWUP_REMINDER = "followup_reminder", "Reminder before a lead's follow-up deadline"
     LEAD_REJECTED = "lead_rejected", "Sales rejected one of your leads"
     CASE_OPENED = "case_opened", "A new case for the judges"
-    CASE_OVERDUE = "case_overdue", "A case is overdue (escalation)"
+    CASE_OVERDUE = "case_overdue", "Cases overdue for a verdict (one email listing them)"
     CASE_DECIDED = "case_decided", "A verdict on a case you are a party to"
 
 

@@ -4,9 +4,10 @@ The shape (Zulip's "send events only after commit", as an outbox):
 ``notifications_queue`` runs inside the caller's transaction and writes one
 pending row per recipient; after commit a Celery task delivers the rows
 (``notification_deliver``). If the transaction rolls back, nothing was
-recorded and nothing is sent. If the broker is down at commit, the rows stay
-pending and ``notifications_requeue_stale`` (run by the hourly escalation
-job) queues them again; so too the rows a worker claimed and died holding.
+recorded and nothing is sent. If the broker is down at commit, or the task
+is lost with its worker, the rows stay pending and ``notifications_requeue_stale``
+(the ``requeue_notifications`` job, every minute) queues them again; so too the
+rows a worker claimed and died holding.
 Delivery itself holds no transaction and no lock while it mails (healthchecks'
 ``sendalerts``: claim with a compare-and-set ``UPDATE``, work, mark done).
 """
@@ -46,8 +47,11 @@ logger = logging.getLogger(__name__)
 # (``notifications_delivered_together``).
 DELIVERY_CHUNK = 100
 # A pending row older than this was not delivered by the task queued at
-# commit (broker down, task lost): queue it again.
-STALE_AFTER = timedelta(minutes=15)
+# commit (broker down, task lost with its worker): queue it again. That task
+# normally runs within seconds; two minutes leaves room for a short queue,
+# and a row queued twice is still mailed once. With the job every minute, a
+# lost delivery goes out within about three minutes.
+STALE_AFTER = timedelta(minutes=2)
 # A claim this old belongs to a worker that died between claiming a row and
 # marking it sent: another worker may take it over. Far longer than a send
 # takes (the SMTP timeout, retries included), so that a live worker's claim is
@@ -335,8 +339,13 @@ def _absolute(path: str) -> str:
 
 def _context_data(data: dict) -> dict:
     # Moments are stored as ISO strings (JSON); templates format datetimes.
+    # Also in lists of items (the cases of an overdue digest).
     return {
-        name: parse_datetime(value) if name.endswith("_at") and isinstance(value, str) else value
+        name: parse_datetime(value)
+        if name.endswith("_at") and isinstance(value, str)
+        else [_context_data(item) if isinstance(item, dict) else item for item in value]
+        if isinstance(value, list)
+        else value
         for name, value in data.items()
     }
 

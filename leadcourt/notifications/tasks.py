@@ -1,4 +1,5 @@
-"""Celery task that mails recorded notifications (thin: see services)."""
+"""Celery tasks that mail recorded notifications and re-queue the ones
+nobody delivered (thin: see services and jobs)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import logging
 
 from celery import shared_task
 
-from leadcourt.jobs.retry import JOB_TASK_OPTIONS, TRANSIENT_DATABASE_ERRORS
+from leadcourt.jobs.retry import JOB_TASK_OPTIONS, TRANSIENT_DATABASE_ERRORS, job_task
+from leadcourt.notifications import jobs
 from leadcourt.notifications.services import notification_deliver as deliver
 
 logger = logging.getLogger(__name__)
@@ -31,3 +33,8 @@ def notification_deliver(notification_ids: list[int]) -> dict[str, int]:
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     logger.info("notifications delivered: %s", outcomes)
     return outcomes
+
+
+requeue_notifications = job_task(
+    jobs.requeue_notifications, name="leadcourt.notifications.tasks.requeue_notifications"
+)

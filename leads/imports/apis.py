@@ -4,6 +4,12 @@
 and answers 202 with the queued run; a Celery worker imports it. Poll
 ``GET /api/v1/imports/leads/{id}/`` for progress and the first row errors;
 ``/errors/`` lists them all, paginated.
+
+When the job queue cannot be reached the answer is still 202, with
+``waiting_for_queue: true``: the file and the run are stored and the run is
+sent by a job once the queue is back. Not 503: that tells a client to send
+the request again, which would only upload the file a second time. A body
+over the size cap is 413 before it is read (``upload_limits``).
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leadcourt.api.pagination import PageNumberPagination, paginated_response
-from leadcourt.api.schema import errors
+from leadcourt.api.schema import ErrorSerializer, ValidationErrorSerializer, errors
 from leads.apis.serializers import UserRefSerializer
 from leads.imports import selectors
 from leads.imports.mapping import DEFAULT_PRESET, IMPORT_FIELDS, PRESET_CHOICES
 from leads.imports.services import lead_import_start
+from leads.imports.upload_limits import upload_limits_install
 from leads.models import LeadImport, LeadImportStatus
 
 ROW_ERRORS_SHOWN = 100
@@ -51,7 +58,10 @@ class LeadImportOutputSerializer(serializers.Serializer):
     file_size = serializers.IntegerField()
     preset = serializers.CharField()
     mapping = serializers.DictField(child=serializers.CharField(), help_text="Lead field -> CSV header.")
-    total_rows = serializers.IntegerField()
+    total_rows = serializers.IntegerField(
+        allow_null=True,
+        help_text="Null until counted: a file over 1 MB is counted by the worker before it imports a row.",
+    )
     rows_done = serializers.IntegerField()
     percent_done = serializers.IntegerField()
     created = serializers.IntegerField(source="created_count")
@@ -60,6 +70,13 @@ class LeadImportOutputSerializer(serializers.Serializer):
     )
     refused = serializers.IntegerField(source="refused_count")
     failure = serializers.CharField(help_text="Why the run stopped, when `status` is `failed`.")
+    waiting_for_queue = serializers.BooleanField(
+        source="is_waiting_for_queue",
+        help_text=(
+            "The job queue could not be reached yet: the file is stored and the import is sent to it "
+            "automatically (retried every minute)."
+        ),
+    )
     actor = UserRefSerializer()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
@@ -104,6 +121,11 @@ def _import_or_404(request, pk: int) -> LeadImport:
 class LeadImportCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
+    def initial(self, request, *args, **kwargs):
+        # Before authentication, whose CSRF check reads the body.
+        upload_limits_install(request)
+        super().initial(request, *args, **kwargs)
+
     @extend_schema_serializer(component_name="LeadImportCreate")
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField(help_text="A UTF-8 CSV file with a header row.")
@@ -124,16 +146,27 @@ class LeadImportCreateApi(APIView):
         operation_id="lead_imports_create",
         summary="Upload a CSV of leads to import (marketers and administrators)",
         description=(
-            "The file is checked at once (UTF-8 CSV, a header that maps to lead fields, at least one "
-            "row): a bad file is 400 and nothing is stored. Otherwise the import is queued and the "
-            "answer is 202 with its id and progress URL (also in `Location`). Each row is imported "
-            "whole or refused with its row number, field and message; rows whose external id is "
-            "known create nothing, so re-importing a file creates no duplicates."
+            "The file is checked at once (UTF-8 throughout, a header that maps to lead fields, valid "
+            "CSV with at least one row in its first megabyte): a bad file is 400 and nothing is "
+            "stored; a file over 200 MB is 413, refused from its Content-Length before it is read "
+            "(a chunked body without one is 411). Otherwise the import is stored and queued and the "
+            "answer is 202 with its id and progress URL (also in `Location`); if the job queue "
+            "cannot be reached it is still 202, with `waiting_for_queue` true, and the import is "
+            "sent automatically once the queue is back (do not upload it again). A file over 1 MB "
+            "is read whole by the worker before any row is imported: a bad line there fails the "
+            "import with nothing imported. Each row is imported whole or refused with its row "
+            "number, field and message; rows whose external id is known create nothing, so "
+            "re-importing a file creates no duplicates."
         ),
         request={"multipart/form-data": InputSerializer},
         responses={
-            202: OpenApiResponse(LeadImportOutputSerializer, description="Queued."),
+            202: OpenApiResponse(LeadImportOutputSerializer, description="Stored and queued."),
             **errors(400, 403, 415),
+            411: OpenApiResponse(ErrorSerializer, description="A chunked body: send a Content-Length."),
+            413: OpenApiResponse(
+                ValidationErrorSerializer,
+                description="The file is over 200 MB (`too_large`); refused before the body is read.",
+            ),
         },
     )
     def post(self, request):

@@ -40,7 +40,11 @@ class LeadImport(models.Model):
     mapping = models.JSONField(default=dict)
 
     status = models.CharField(max_length=8, choices=LeadImportStatus.choices, default=LeadImportStatus.QUEUED)
-    total_rows = models.PositiveIntegerField(help_text="Data rows in the file (blank lines not counted).")
+    # Empty until counted: the upload counts the rows of a small file; a
+    # larger one is counted by the worker before it imports any row.
+    total_rows = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Data rows in the file (blank lines not counted)."
+    )
     rows_done = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     existing_count = models.PositiveIntegerField(
@@ -50,6 +54,11 @@ class LeadImport(models.Model):
     failure = models.TextField(blank=True, help_text="Why the run stopped, when it failed.")
 
     created_at = models.DateTimeField(default=clock.now, editable=False)
+    # Handing the run to the job queue (leads.imports.sending): the last try,
+    # which senders compare-and-set to claim it, and when the broker last
+    # accepted it. Tried but never sent: the queue was down, the run waits.
+    send_tried_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -64,10 +73,22 @@ class LeadImport(models.Model):
                 condition=Q(rows_done=F("created_count") + F("existing_count") + F("refused_count"))
                 & Q(rows_done__lte=F("total_rows")),
             ),
+            # Rows are imported only once the file's rows are counted.
+            models.CheckConstraint(
+                name="leadimport_counted_before_rows_done",
+                condition=Q(total_rows__isnull=False) | Q(rows_done=0),
+            ),
         ]
         indexes = [
             # "Recent imports" on the upload page: ORDER BY created_at DESC.
             models.Index(fields=["-created_at"], name="leadimport_created_idx"),
+            # The send_waiting_imports job, every minute: WHERE status = 'queued'
+            # AND send_tried_at <= cutoff; only the few waiting runs are indexed.
+            models.Index(
+                fields=["send_tried_at"],
+                condition=Q(status=LeadImportStatus.QUEUED),
+                name="leadimport_waiting_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -76,6 +97,13 @@ class LeadImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (LeadImportStatus.DONE, LeadImportStatus.FAILED)
+
+    @property
+    def is_waiting_for_queue(self) -> bool:
+        """Queued, and the job queue could not be reached to send it yet."""
+        return (
+            self.status == LeadImportStatus.QUEUED and self.send_tried_at is not None and self.sent_at is None
+        )
 
     @property
     def percent_done(self) -> int:

@@ -1,8 +1,11 @@
 """The CSV import of leads (SPEC §9): every write it makes.
 
-``lead_import_start`` checks and stores the uploaded file and records a
-queued run; ``lead_import_run`` (called by the Celery task, or directly by
-``manage.py import_leads``) imports its rows a chunk at a time.
+``lead_import_start`` checks and stores the uploaded file, records a
+queued run and hands it to the job queue (``leads.imports.sending``, which
+also sends again the runs the queue refused); ``lead_import_run`` (called
+by the Celery task, or directly by ``manage.py import_leads``) counts the
+rows of a file too large to count on upload, then imports its rows a chunk
+at a time.
 
 A row becomes a lead by the same rules as one intake through the API
 (``leads.services.lead_intake_clean``, ``lead_first_by_email``): it enters
@@ -45,7 +48,9 @@ from leadcourt.planner_statistics import tables_analyze
 from leads.imports.chunk_copy import chunk_write_copy
 from leads.imports.chunk_orm import ChunkCounts, chunk_write_orm
 from leads.imports.mapping import DEFAULT_PRESET, mapping_resolve, preset_ensure_known
-from leads.imports.reading import CsvFileError, CsvRow, csv_inspect, csv_stream
+from leads.imports.reading import CsvFileError, CsvRow, csv_count_rows, csv_inspect, csv_stream
+from leads.imports.sending import lead_import_send
+from leads.imports.upload_limits import MAX_FILE_BYTES
 from leads.models import Lead, LeadEvent, LeadImport, LeadImportStatus
 from leads.selectors import rulebook_current
 from leads.services import lead_ensure_may_create
@@ -62,7 +67,6 @@ CHUNK_SIZE = 1000
 # imported cells, so chunks can be ten times larger (the real export is one
 # chunk) and progress still moves every few seconds.
 COPY_CHUNK_SIZE = 10_000
-MAX_FILE_BYTES = 200 * 1024 * 1024
 # Errors that a retry may cure (a dropped connection, a failover); the task
 # retries on these and the run resumes after its last committed chunk.
 TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
@@ -85,22 +89,27 @@ def lead_import_start(
     mapping: dict[str, str] | None = None,
     enqueue: bool = True,
 ) -> LeadImport:
-    """Check an uploaded CSV, store it and record a queued import run.
+    """Check an uploaded CSV, store it, record a queued import run and,
+    with ``enqueue``, send it to the job queue once the run is committed.
 
-    The whole file is read once here, streaming: a file that is not UTF-8
-    CSV, has no data row, or whose header maps to no lead field is refused
-    with ``InvalidInput`` (400) and nothing is stored. With ``enqueue`` the
-    Celery task is sent once the run row is committed.
+    The check takes a bounded time whatever the file (``csv_inspect``): its
+    bytes are checked throughout, its rows as CSV only in the first
+    megabyte. A file that is not UTF-8 CSV, has no data row, has a line or
+    header that no export has, or whose header maps to no lead field is
+    refused with ``InvalidInput`` (400) and nothing is stored. A queue that
+    cannot be reached leaves the run stored and queued
+    (``LeadImport.is_waiting_for_queue``): the ``send_waiting_imports`` job
+    sends it later; nothing is refused for it.
     """
     lead_import_ensure_may(actor)
     preset_ensure_known(preset)  # before reading the file
     size = getattr(file, "size", None)
     if size is not None and size > MAX_FILE_BYTES:
         raise InvalidInput({"file": f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."})
-    file.seek(0)
     inspection = csv_inspect(file)
     resolved = mapping_resolve(inspection.headers, preset=preset, overrides=mapping)
 
+    now = clock.now()
     lead_import = LeadImport(
         actor=actor,
         file_name=PurePath(file.name or "upload.csv").name[:255],
@@ -110,6 +119,8 @@ def lead_import_start(
         preset=preset,
         mapping=resolved,
         total_rows=inspection.data_rows,
+        # Claimed for sending by this upload: the job leaves it alone for a minute.
+        send_tried_at=now if enqueue else None,
     )
     file.seek(0)
     # A random stored name: the uploaded one may collide or say too much.
@@ -118,11 +129,12 @@ def lead_import_start(
         with transaction.atomic():
             lead_import.save()
             if enqueue:
-                # Imported here: the task module imports this one.
-                from leads.imports.tasks import lead_import_run_task
 
-                pk = lead_import.pk
-                transaction.on_commit(lambda: lead_import_run_task.delay(pk))
+                def send() -> None:
+                    if lead_import_send(import_id=lead_import.pk, tried_at=now):
+                        lead_import.sent_at = now
+
+                transaction.on_commit(send)
     except BaseException:
         lead_import.file.delete(save=False)
         raise
@@ -214,6 +226,8 @@ def _chunk_writer() -> ChunkWriter:
 def _import_rows(
     lead_import: LeadImport, *, chunk_size: int | None, on_progress: ProgressCallback | None
 ) -> None:
+    if lead_import.total_rows is None:
+        _rows_count(lead_import)
     rulebook = rulebook_current()
     writer = _chunk_writer()
     chunk_size = chunk_size or writer.chunk_size
@@ -248,6 +262,17 @@ def _import_rows(
     ).update(status=LeadImportStatus.DONE, finished_at=clock.now())
     if not finished and done < lead_import.total_rows:
         raise CsvFileError("The stored file has fewer rows than when it was uploaded.")
+
+
+def _rows_count(lead_import: LeadImport) -> None:
+    """A file larger than the upload's preview: read all of it as CSV before
+    importing any row, so that a bad line anywhere fails the run with
+    nothing imported (as the upload refuses a small file whole), and the
+    progress bar has its total."""
+    with lead_import.file.open("rb") as stored:
+        total = csv_count_rows(stored, delimiter=lead_import.delimiter)
+    LeadImport.objects.filter(pk=lead_import.pk, total_rows__isnull=True).update(total_rows=total)
+    lead_import.refresh_from_db(fields=["total_rows"])
 
 
 def _chunk_import(lead_import: LeadImport, chunk: list[CsvRow], *, offset: int, write, **kwargs) -> None:

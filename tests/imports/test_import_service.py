@@ -282,16 +282,20 @@ def test_the_file_is_streamed_not_read_whole(marketer, import_path):
 
 
 def test_the_file_is_stored_and_the_task_queued_after_commit(marketer, django_capture_on_commit_callbacks):
-    with (
-        mock.patch("leads.imports.tasks.lead_import_run_task.delay") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        lead_import = lead_import_start(
-            actor=marketer, file=upload(csv_bytes(["Id"], [["1"]]), name="spring fair.csv")
-        )
+    with mock.patch("leads.imports.tasks.lead_import_run_task.apply_async") as send:
+        with django_capture_on_commit_callbacks() as callbacks:
+            lead_import = lead_import_start(
+                actor=marketer, file=upload(csv_bytes(["Id"], [["1"]]), name="spring fair.csv")
+            )
+        send.assert_not_called()  # not before the run is committed
+        assert len(callbacks) == 1
+        callbacks[0]()
 
-    delay.assert_called_once_with(lead_import.pk)
+    send.assert_called_once()
+    assert send.call_args.args[0] == (lead_import.pk,)
     assert lead_import.status == LeadImportStatus.QUEUED
+    lead_import.refresh_from_db()
+    assert lead_import.sent_at == lead_import.send_tried_at is not None
     assert lead_import.file_name == "spring fair.csv"
     with lead_import.file.open("rb") as stored:
         assert stored.read() == b"Id\r\n1\r\n"

@@ -17,6 +17,13 @@ from tests.clock import london
 pytestmark = pytest.mark.django_db
 
 beat_migration = importlib.import_module("leadcourt.jobs.migrations.0001_beat_schedule")
+requeue_migration = importlib.import_module(
+    "leadcourt.jobs.migrations.0004_requeue_notifications_every_minute"
+)
+imports_migration = importlib.import_module(
+    "leadcourt.jobs.migrations.0005_send_waiting_imports_every_minute"
+)
+BEAT_MIGRATIONS = (beat_migration, requeue_migration, imports_migration)
 
 EXPECTED_INTERVALS = {
     "sweep_decisions": (5, IntervalSchedule.MINUTES),
@@ -24,6 +31,10 @@ EXPECTED_INTERVALS = {
     "expire_appeals": (1, IntervalSchedule.HOURS),
     "escalate_cases": (1, IntervalSchedule.HOURS),
     "metrics_snapshots": (15, IntervalSchedule.MINUTES),
+    # Notifications whose delivery task was lost wait minutes, not an hour.
+    "requeue_notifications": (1, IntervalSchedule.MINUTES),
+    # An import uploaded while the job queue was down waits a minute or two.
+    "send_waiting_imports": (1, IntervalSchedule.MINUTES),
 }
 
 
@@ -48,13 +59,19 @@ def test_monthly_sample_runs_at_two_on_the_first_of_the_month_organisation_time(
     assert str(crontab.timezone) == settings.TIME_ZONE
 
 
-def test_registering_again_keeps_an_administrators_edits():
-    task = PeriodicTask.objects.get(name="sweep_decisions")
+def test_every_interval_has_its_expected_schedule():
+    assert set(EXPECTED_INTERVALS) == {name for name in JOBS if name != "monthly_sample"}
+
+
+@pytest.mark.parametrize("name", ["sweep_decisions", "requeue_notifications"])
+def test_registering_again_keeps_an_administrators_edits(name):
+    task = PeriodicTask.objects.get(name=name)
     task.interval, _ = IntervalSchedule.objects.get_or_create(every=10, period=IntervalSchedule.MINUTES)
     task.enabled = False
     task.save()
 
-    beat_migration.register(apps, None)
+    for migration in BEAT_MIGRATIONS:
+        migration.register(apps, None)
 
     task.refresh_from_db()
     assert (task.interval.every, task.enabled) == (10, False)
@@ -63,12 +80,15 @@ def test_registering_again_keeps_an_administrators_edits():
 
 
 def test_unregistering_and_registering_restores_the_schedule():
-    beat_migration.unregister(apps, None)
+    for migration in reversed(BEAT_MIGRATIONS):
+        migration.unregister(apps, None)
     assert not PeriodicTask.objects.filter(name__in=JOBS).exists()
 
-    beat_migration.register(apps, None)
+    for migration in BEAT_MIGRATIONS:
+        migration.register(apps, None)
 
     assert PeriodicTask.objects.filter(name__in=JOBS).count() == len(JOBS)
+    assert PeriodicTask.objects.get(name="requeue_notifications").expire_seconds == 60
 
 
 def test_the_database_scheduler_loads_every_job(clock):

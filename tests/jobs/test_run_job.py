@@ -27,7 +27,11 @@ SPEC_JOB_NAMES = [
     "expire_appeals",
     "escalate_cases",
     "monthly_sample",
+    # Not in the spec: re-queues notifications whose delivery task was lost.
+    "requeue_notifications",
     "metrics_snapshots",
+    # Not in the spec: sends the CSV imports the job queue refused.
+    "send_waiting_imports",
 ]
 
 

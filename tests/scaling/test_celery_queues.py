@@ -22,6 +22,7 @@ EXPECTED_QUEUES = {
     "adjudication.tasks.monthly_sample": "sweeps",
     "leads.tasks.expire_appeals": "sweeps",
     "leadcourt.notifications.tasks.notification_deliver": "notifications",
+    "leadcourt.notifications.tasks.requeue_notifications": "notifications",
     "metrics.tasks.metrics_snapshots": "metrics",
     "leads.imports.tasks.lead_import_run": "imports",
     # Celery's own periodic clean-up (and anything not routed) stays on the default queue.

@@ -70,8 +70,10 @@ class Command(BaseCommand):
                 )
         except ApplicationError as error:
             raise CommandError(error.message) from None
+        # A file over the upload's preview is counted by the run, below.
+        rows = "rows to be counted" if lead_import.total_rows is None else f"{lead_import.total_rows} rows"
         self.stdout.write(
-            f"import #{lead_import.pk}: {lead_import.total_rows} rows, columns "
+            f"import #{lead_import.pk}: {rows}, columns "
             + ", ".join(f"{field}={header!r}" for field, header in lead_import.mapping.items())
         )
 
