@@ -3,6 +3,7 @@
 #   make run    the app with demo data on http://127.0.0.1:8000 (SQLite, no services)
 #   make test   every check CI runs (needs root or sudo the first time, to start
 #               PostgreSQL and Redis; .ci/run is `LEADCOURT_REQUIRE_SERVICES=1 make test`)
+#   make fuzz   Schemathesis, stateful, as every role, against gunicorn (tests/fuzz/run.py)
 #   make screenshots   docs/screenshots/*.png of every main page (fresh demo DB, real Chromium)
 #   make bench  the benchmark of record on 1,000,000 leads, every row against its floor
 #               (bench/README.md; writes bench/RESULTS.md); make bench-quick on 100,000
@@ -38,11 +39,12 @@ TEST_BROKER_URL := redis://127.0.0.1:6379/0
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) DATABASE_OWNER_URL=$(TEST_OWNER_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL)
 TEST_ROLES := DB_USER=leadcourt DB_PASSWORD=leadcourt APP_DB_USER=leadcourt_app APP_DB_PASSWORD=leadcourt_app
 
-.PHONY: help run test screenshots bench bench-quick bench-import bench-scaleout lint fmt clean
+.PHONY: help run test fuzz screenshots bench bench-quick bench-import bench-scaleout lint fmt clean
 
 help:
 	@echo "make run     the app with demo data on http://$(HOST):$(PORT) (web, Celery worker and beat)"
 	@echo "make test    lint, migrations and deploy checks, pytest on PostgreSQL/Redis, process smoke test"
+	@echo "make fuzz    Schemathesis (stateful, every role, 100 examples per operation) vs gunicorn; not in make test"
 	@echo "make screenshots  docs/screenshots/*.png of every main page at desktop and phone width"
 	@echo "make bench   1,000,000-lead dataset, every page, job and load row vs its floor -> bench/RESULTS.md"
 	@echo "make bench-quick  the same on 100,000 leads (BENCH_LEADS=100000); neither is part of make test"
@@ -90,6 +92,18 @@ test: $(DEV_STAMP)
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(TEST_ENV) $(BIN)/pytest --create-db $(PYTEST_ARGS)
 	@DB_NAME=$(DB_NAME) VENV=$(VENV) bash scripts/smoke-processes.sh
+
+# --- make fuzz: Schemathesis against a real server (not part of make test) ------------------------
+# tests/fuzz/run.py recreates the database leadcourt_fuzz (as the owner role),
+# builds a token per role and leads in every state, starts gunicorn on a free
+# port of 127.0.0.1 (DEBUG off, the app's role), then runs every Schemathesis
+# phase (stateful included, with the links of tests/fuzz/links.py) once per
+# role; prints operations, examples and failures per role; fails on any.
+# Knobs: FUZZ_EXAMPLES (100), FUZZ_ROLES (rep,marketer,judge,manager,admin),
+# FUZZ_SEED, FUZZ_BROKER_URL (Redis db 10); logs in var/fuzz/.
+fuzz: $(DEV_STAMP)
+	@DB_NAME=$(DB_NAME) $(TEST_ROLES) PYTHON=$(BIN)/python bash scripts/ensure-services.sh
+	$(BIN)/python -m tests.fuzz.run
 
 # --- make screenshots: the README's pictures (not part of make test) --------------------------
 # A throwaway SQLite demo database in a temp folder; never touches var/.

@@ -20,7 +20,9 @@ BIGINT_MAX = 2**63 - 1
 
 
 def _not_beyond_bigint(value: str) -> None:
-    if value.isdigit() and int(value) > BIGINT_MAX:
+    # isascii(): str.isdigit() is also true of "³", which int() refuses (the
+    # regex beside this one already refuses it; validators all run).
+    if value.isascii() and value.isdigit() and int(value) > BIGINT_MAX:
         raise ValidationError("No such user id.")
 
 

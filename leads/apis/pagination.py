@@ -31,7 +31,8 @@ class CappedCountPagination(pagination.PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         raw = request.query_params.get(self.page_query_param) or "1"
-        number = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        # isascii(): str.isdigit() is also true of "³", which int() refuses.
+        number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
         if number < 1:
             raise NotFound("Invalid page: give a page number from 1.")
         searched = bool(request.query_params.get("search", "").strip())
