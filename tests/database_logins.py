@@ -78,3 +78,40 @@ class Logins:
             yield
         finally:
             _log_in(cls.owner)
+
+
+# --- for the tests that check what each role may do ---------------------------------------
+
+
+def app_role_or_skip() -> str:
+    """The app's role, for a test that needs both roles: a failure under
+    ``make test`` (LEADCOURT_REQUIRE_SERVICES=1) when the run has only one
+    role, a skip elsewhere."""
+    import os
+
+    import pytest
+
+    if not settings.DATABASE_APP_ROLE:
+        why = "needs the app's and the owner's database roles: DATABASE_OWNER_URL is not set"
+        if os.environ.get("LEADCOURT_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{why} (LEADCOURT_REQUIRE_SERVICES=1: a missing service is a failure)")
+        pytest.skip(why)
+    return settings.DATABASE_APP_ROLE
+
+
+def owner_connection(*, autocommit: bool = False):
+    """A psycopg connection to the test database as the owner, beside the
+    test's own (the app's)."""
+    import psycopg
+    from django.db import connection
+
+    login = Logins.owner
+    return psycopg.connect(
+        host=login["HOST"] or "127.0.0.1",
+        port=login["PORT"] or 5432,
+        user=login["USER"],
+        password=login["PASSWORD"],
+        dbname=connection.settings_dict["NAME"],
+        connect_timeout=5,
+        autocommit=autocommit,
+    )

@@ -10,11 +10,8 @@ which PostgreSQL would refuse with a mere warning."""
 from __future__ import annotations
 
 import logging
-import os
 
-import psycopg
 import pytest
-from django.conf import settings
 from django.db import connection
 from psycopg.sql import SQL, Identifier
 
@@ -23,7 +20,7 @@ from leads.imports import services
 from leads.imports.models import LeadImportStatus
 from leads.imports.services import lead_import_run, lead_import_start
 from leads.models import Lead, LeadEvent
-from tests.database_logins import Logins
+from tests.database_logins import app_role_or_skip, owner_connection
 from tests.imports.conftest import SALESFORCE_HEADER, csv_bytes, salesforce_rows, upload
 
 pytestmark = pytest.mark.postgres
@@ -92,14 +89,7 @@ def test_tables_are_analyzed_once_the_rows_added_reach_what_autovacuum_waits_for
 
 @pytest.fixture
 def app_role() -> str:
-    """The app's role, or a failure (under ``make test``) or skip when the
-    run has only one role."""
-    if not settings.DATABASE_APP_ROLE:
-        why = "needs the app's and the owner's database roles: DATABASE_OWNER_URL is not set"
-        if os.environ.get("LEADCOURT_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{why} (LEADCOURT_REQUIRE_SERVICES=1: a missing service is a failure)")
-        pytest.skip(why)
-    return settings.DATABASE_APP_ROLE
+    return app_role_or_skip()
 
 
 @pytest.fixture
@@ -107,16 +97,7 @@ def analyze_not_granted(app_role):
     """A database migrated with one role that was given an app role later,
     without the GRANT on the function (README, "Database roles"): the app
     may not analyze. The owner revokes it, committed, for the test only."""
-    login = Logins.owner
-    with psycopg.connect(
-        host=login["HOST"] or "127.0.0.1",
-        port=login["PORT"] or 5432,
-        user=login["USER"],
-        password=login["PASSWORD"],
-        dbname=connection.settings_dict["NAME"],
-        connect_timeout=5,
-        autocommit=True,
-    ) as owner:
+    with owner_connection(autocommit=True) as owner:
         role = Identifier(app_role)
         owner.execute(SQL("REVOKE EXECUTE ON FUNCTION " + FUNCTION + " FROM {}").format(role))
         try:

@@ -10,16 +10,14 @@ tests see what the running app would.
 
 from __future__ import annotations
 
-import os
-
 import psycopg
 import pytest
-from django.conf import settings
 from django.db import ProgrammingError, connection, transaction
 
 from leadcourt.planner_statistics import tables_analyze
 from leads.models import Lead
-from tests.database_logins import Logins
+from tests.database_logins import app_role_or_skip
+from tests.database_logins import owner_connection as shared_owner_connection
 
 pytestmark = pytest.mark.postgres
 
@@ -31,27 +29,11 @@ ELSEWHERE = "leadcourt_elsewhere"
 
 @pytest.fixture(scope="module", autouse=True)
 def app_role() -> str:
-    """The app's role, or a failure (under ``make test``) or skip when the
-    run has only one role."""
-    if not settings.DATABASE_APP_ROLE:
-        why = "needs the app's and the owner's database roles: DATABASE_OWNER_URL is not set"
-        if os.environ.get("LEADCOURT_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{why} (LEADCOURT_REQUIRE_SERVICES=1: a missing service is a failure)")
-        pytest.skip(why)
-    return settings.DATABASE_APP_ROLE
+    return app_role_or_skip()
 
 
-def owner_connection() -> psycopg.Connection:
-    login = Logins.owner
-    return psycopg.connect(
-        host=login["HOST"] or "127.0.0.1",
-        port=login["PORT"] or 5432,
-        user=login["USER"],
-        password=login["PASSWORD"],
-        dbname=connection.settings_dict["NAME"],
-        connect_timeout=5,
-        autocommit=True,
-    )
+def owner_connection():
+    return shared_owner_connection(autocommit=True)
 
 
 @pytest.fixture

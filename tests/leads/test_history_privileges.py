@@ -8,15 +8,13 @@ ask the database what the running app could do.
 
 from __future__ import annotations
 
-import os
-
 import psycopg
 import pytest
-from django.conf import settings
 from django.db import ProgrammingError, connection, transaction
 
 from leads.models import LeadEvent
-from tests.database_logins import Logins
+from tests.database_logins import app_role_or_skip
+from tests.database_logins import owner_connection as shared_owner_connection
 from tests.factories import inquiry
 
 pytestmark = pytest.mark.postgres
@@ -27,14 +25,7 @@ TRIGGER = "leads_leadevent_append_only"
 
 @pytest.fixture(autouse=True)
 def app_role(db) -> str:
-    """The app's role, or a failure (under ``make test``) or skip when the
-    run has only one role."""
-    if not settings.DATABASE_APP_ROLE:
-        why = "needs the app's and the owner's database roles: DATABASE_OWNER_URL is not set"
-        if os.environ.get("LEADCOURT_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{why} (LEADCOURT_REQUIRE_SERVICES=1: a missing service is a failure)")
-        pytest.skip(why)
-    return settings.DATABASE_APP_ROLE
+    return app_role_or_skip()
 
 
 def query(sql: str, params=None) -> list[tuple]:
@@ -43,16 +34,8 @@ def query(sql: str, params=None) -> list[tuple]:
         return cursor.fetchall()
 
 
-def owner_connection() -> psycopg.Connection:
-    login = Logins.owner
-    return psycopg.connect(
-        host=login["HOST"] or "127.0.0.1",
-        port=login["PORT"] or 5432,
-        user=login["USER"],
-        password=login["PASSWORD"],
-        dbname=connection.settings_dict["NAME"],
-        connect_timeout=5,
-    )
+def owner_connection():
+    return shared_owner_connection(autocommit=False)
 
 
 def test_the_tests_run_as_the_app_role_which_owns_nothing(app_role):
