@@ -72,7 +72,7 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 # --- make run: the embedded app ------------------------------------------------------
 run: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo
 	@HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) bash scripts/run-dev.sh
 
 # --- make test: what CI runs ------------------------------------------------------------

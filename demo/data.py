@@ -3,6 +3,7 @@ words its people write, and the numbers that shape the demo (seeds, sizes)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from leadcourt.accounts import roles
@@ -19,7 +20,11 @@ HISTORY_DAYS = 90
 SERVICE_DRIVEN_MAX = 300
 BULK_BATCH_SIZE = 2000
 EXTERNAL_ID_PREFIX = "demo-"
-DEMO_URL = "http://127.0.0.1:8000/"
+
+
+def demo_url() -> str:
+    """Where ``make run`` serves the app (it passes its HOST and PORT)."""
+    return f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}/"
 
 
 def demo_external_id(number: int) -> str:

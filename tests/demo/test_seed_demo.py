@@ -240,3 +240,13 @@ def test_the_filled_tables_are_analyzed_before_the_metric_snapshots_are_computed
         seed(leads=60)  # nothing new: nothing to analyze
 
     assert not [sql for sql, _ in statements if "analyze" in sql.lower()]
+
+
+def test_the_demo_logins_name_the_address_make_run_serves(monkeypatch):
+    from demo.data import demo_url
+
+    monkeypatch.delenv("HOST", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    assert demo_url() == "http://127.0.0.1:8000/"
+    monkeypatch.setenv("PORT", "8123")
+    assert demo_url() == "http://127.0.0.1:8123/"

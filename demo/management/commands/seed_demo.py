@@ -36,7 +36,6 @@ from demo.data import (
     DEMO_EMAIL_DOMAIN,
     DEMO_SEED,
     DEMO_SEGMENTS,
-    DEMO_URL,
     DEMO_USERS,
     DUPLICATE_SHARE,
     HISTORY_DAYS,
@@ -45,6 +44,7 @@ from demo.data import (
     SOURCES_WITHOUT_CAMPAIGN,
     TITLES,
     demo_external_id,
+    demo_url,
 )
 from demo.story import (
     IN_REVIEW_STORIES,
@@ -276,7 +276,7 @@ class Command(StoryPlayer, BulkWriter, BaseCommand):
             self.stdout.write(f"  {state.label:<14}{counts.get(state.value, 0):>8}")
         self.stdout.write(f"  {'total':<14}{sum(counts.values()):>8}")
         self.stdout.write("")
-        self.stdout.write(f"Demo users (open {DEMO_URL}):")
+        self.stdout.write(f"Demo users (open {demo_url()}):")
         self.stdout.write(f"  {'username':<12}{'role':<14}password")
         for demo in DEMO_USERS:
             self.stdout.write(f"  {demo.username:<12}{demo.role_label:<14}{demo.password}")
