@@ -9,7 +9,8 @@ nothing to add).
 """
 
 from django.db import migrations
-from django.utils import timezone
+
+from leadcourt.jobs.beat_entries import every_minute_entry
 
 NAME = "requeue_notifications"
 TASK = "leadcourt.notifications.tasks.requeue_notifications"
@@ -19,25 +20,7 @@ DESCRIPTION = (
 )
 
 
-def register(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    interval, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
-    _, created = PeriodicTask.objects.get_or_create(
-        name=NAME,
-        defaults={"task": TASK, "interval": interval, "description": DESCRIPTION, "expire_seconds": 60},
-    )
-    if created:
-        # Tell a running beat (DatabaseScheduler) that the schedule changed.
-        PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
-
-
-def unregister(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    PeriodicTask.objects.filter(name=NAME).delete()
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+register, unregister = every_minute_entry(name=NAME, task=TASK, description=DESCRIPTION)
 
 
 class Migration(migrations.Migration):
